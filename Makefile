@@ -1,0 +1,55 @@
+# Passerelle — the two commands: `make run` (serve on SQLite) and `make test` (whole suite,
+# on SQLite and on PostgreSQL). Both set up .venv from scratch on a fresh machine.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PASSERELLE_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export PASSERELLE_TEST_POSTGRES_URL
+
+.PHONY: install run test lint typecheck check data-check schema bench clean
+
+# The stamp is rebuilt whenever the dependency list changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	# CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@if [ -f scripts/build_models.py ]; then $(BIN)/python scripts/build_models.py; fi
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/passerelle db upgrade
+	$(BIN)/passerelle data load
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/passerelle serve
+
+lint: install
+	$(BIN)/ruff check app tests benchmarks scripts migrations
+	$(BIN)/ruff format --check app tests benchmarks scripts migrations
+
+typecheck: install
+	$(BIN)/mypy app
+	$(BIN)/lint-imports
+
+data-check: install
+	$(BIN)/passerelle data check
+
+check: lint typecheck data-check
+
+test: install
+	$(BIN)/passerelle data check
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
+
+schema: install
+	$(BIN)/passerelle data schema
+
+bench: install
+	$(BIN)/python benchmarks/compare.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,8 @@
+"""Passerelle: a recognition and comparability engine across qualification frameworks."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("passerelle")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+source"

@@ -1,0 +1,1 @@
+"""Adapters around the domain core: database, embeddings, vector index, credential importers."""

@@ -1,0 +1,85 @@
+"""The FastAPI application: ``create_app(settings)`` wires settings, database, data and routers.
+
+Start-up (lifespan): migrate the database (Alembic, all heads), load the reference files into a
+hashed release, store it if the database does not have it yet (idempotent), then build the
+registry (graph + identifier index) from the release as stored. Tests build their own app with
+their own settings; nothing here is module-level state except the ASGI ``app`` used by uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api import problems
+from app.api.middleware import BodySizeLimit
+from app.api.routers import ROUTERS
+from app.services import startup
+from app.settings import Settings, get_settings
+
+log = logging.getLogger("passerelle")
+
+# Extension points for capabilities that need state at start-up (e.g. the embedding model):
+# each hook gets the app after the registry is ready, and may return a callable run at shutdown.
+STARTUP_HOOKS: list[Callable[[FastAPI], Callable[[], None] | None]] = []
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = startup.prepare(settings)
+        app.state.settings = settings
+        app.state.engine = state.engine
+        app.state.sessionmaker = state.sessionmaker
+        app.state.registry = state.registry
+        closers = [hook(app) for hook in STARTUP_HOOKS]
+        log.info(
+            "passerelle %s ready: data release %s (%d frameworks), schema %s",
+            __version__,
+            state.registry.release.label,
+            len(state.registry.release.frameworks),
+            ",".join(state.schema_revisions),
+        )
+        app.state.schema_revisions = state.schema_revisions
+        try:
+            yield
+        finally:
+            for close in closers:
+                if close is not None:
+                    close()
+            state.engine.dispose()
+
+    app = FastAPI(
+        title="Passerelle",
+        version=__version__,
+        summary="Recognition and comparability engine across qualification frameworks",
+        description=(
+            "Compare levels across the EQF and 40+ national qualification frameworks, with the "
+            "source and confidence of every mapping. Errors are RFC 9457 problem documents."
+        ),
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "meta", "description": "Health, versions and data release"},
+            {"name": "frameworks", "description": "Frameworks, levels and qualification types"},
+            {"name": "comparison", "description": "Level comparison across frameworks"},
+        ],
+    )
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # ``uvicorn app.api.main:app`` builds the app lazily, so importing this module has no effects.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -1,0 +1,1 @@
+"""Reference data: load, validate, cross-check and hash ``frameworks/`` and ``mappings/``."""

@@ -1,0 +1,67 @@
+"""Bring a process to a ready state: migrate, load and store the data release, build the registry.
+
+Used by the API lifespan and by the CLI, so both run on exactly the same data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import __version__
+from app.adapters.db import migrate
+from app.adapters.db.repositories import ReleaseRepository
+from app.adapters.db.session import make_engine, make_sessionmaker, session_scope
+from app.core.release import Release
+from app.reference.loader import load_release
+from app.services.registry import Registry
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Ready:
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+    registry: Registry
+    schema_revisions: tuple[str, ...]
+    created: bool
+
+
+def load_files(settings: Settings) -> Release:
+    return load_release(settings.frameworks_dir, settings.mappings_dir)
+
+
+def store_release(factory: sessionmaker[Session], release: Release) -> tuple[Release, bool]:
+    """Store ``release`` if new; return the release as the database holds it."""
+    with session_scope(factory) as session:
+        repo = ReleaseRepository(session)
+        _row, created = repo.save(release, app_version=__version__)
+    with session_scope(factory) as session:
+        stored = ReleaseRepository(session).load(release.content_hash)
+    assert stored is not None
+    return stored, created
+
+
+def prepare(settings: Settings) -> Ready:
+    engine = make_engine(settings.database_url)
+    factory = make_sessionmaker(engine)
+    if settings.migrate_on_start:
+        migrate.upgrade(settings.database_url)
+    release = load_files(settings)
+    created = False
+    if settings.load_data_on_start:
+        release, created = store_release(factory, release)
+        if created:
+            log.info("stored new data release %s", release.label)
+    return Ready(
+        engine=engine,
+        sessionmaker=factory,
+        registry=Registry(release),
+        schema_revisions=migrate.current_revisions(engine),
+        created=created,
+    )
