@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = state.engine
         app.state.sessionmaker = state.sessionmaker
         app.state.registry = state.registry
+        app.state.credit_systems = state.credit_systems
         closers = [hook(app) for hook in STARTUP_HOOKS]
         log.info(
             "passerelle %s ready: data release %s (%d frameworks), schema %s",
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "meta", "description": "Health, versions and data release"},
             {"name": "frameworks", "description": "Frameworks, levels and qualification types"},
             {"name": "comparison", "description": "Level comparison across frameworks"},
+            {"name": "credits", "description": "Credit systems and conversion"},
         ],
     )
     problems.install(app)

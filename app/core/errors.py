@@ -5,7 +5,8 @@ Hierarchy::
     DomainError
     ├── NotFound
     │   ├── UnknownFramework(identifier)
-    │   └── UnknownLevel(identifier, framework_id)
+    │   ├── UnknownLevel(identifier, framework_id)
+    │   └── UnknownCreditSystem(identifier, known)
     ├── AmbiguousIdentifier(identifier, candidates)
     ├── InvalidInput(field, message)
     ├── PayloadTooLarge(field, message)
@@ -78,3 +79,10 @@ class PayloadTooLarge(DomainError):
 
 class Conflict(DomainError):
     """The request conflicts with stored state (e.g. a review of a record that moved on)."""
+
+
+class UnknownCreditSystem(NotFound):
+    def __init__(self, identifier: str, known: list[str], field: str | None = None) -> None:
+        super().__init__(f"No credit system {identifier!r}; known systems: {', '.join(known)}.")
+        self.identifier = identifier
+        self.field = field

@@ -15,7 +15,9 @@ from app import __version__
 from app.adapters.db import migrate
 from app.adapters.db.repositories import ReleaseRepository
 from app.adapters.db.session import make_engine, make_sessionmaker, session_scope
+from app.core.credits import CreditSystems
 from app.core.release import Release
+from app.reference.credit_systems import load_credit_systems
 from app.reference.loader import load_release
 from app.services.registry import Registry
 from app.settings import Settings
@@ -30,10 +32,15 @@ class Ready:
     registry: Registry
     schema_revisions: tuple[str, ...]
     created: bool
+    credit_systems: CreditSystems
 
 
 def load_files(settings: Settings) -> Release:
     return load_release(settings.frameworks_dir, settings.mappings_dir)
+
+
+def load_credits(settings: Settings) -> CreditSystems:
+    return load_credit_systems(settings.mappings_dir / "credit_systems.yaml")
 
 
 def store_release(factory: sessionmaker[Session], release: Release) -> tuple[Release, bool]:
@@ -64,4 +71,5 @@ def prepare(settings: Settings) -> Ready:
         registry=Registry(release),
         schema_revisions=migrate.current_revisions(engine),
         created=created,
+        credit_systems=load_credits(settings),
     )

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routers import frameworks, meta
+from app.api.routers import credits, frameworks, meta
 
 ROUTERS: list[APIRouter] = [
     meta.router,
     frameworks.router,
+    credits.router,
 ]
