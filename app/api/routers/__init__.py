@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routers import credits, frameworks, meta
+from app.api.routers import catalogue, credits, frameworks, meta
 
 ROUTERS: list[APIRouter] = [
     meta.router,
     frameworks.router,
     credits.router,
+    catalogue.router,
 ]
