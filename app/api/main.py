@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "frameworks", "description": "Frameworks, levels and qualification types"},
             {"name": "comparison", "description": "Level comparison across frameworks"},
             {"name": "credits", "description": "Credit systems and conversion"},
+            {"name": "credentials", "description": "Micro-credentials: import, validate, store"},
+            {"name": "catalogue", "description": "Qualifications, programmes and modules"},
         ],
     )
     problems.install(app)

@@ -150,8 +150,8 @@ def install(app: FastAPI) -> None:
         problem = problem_for(exc)
         errs: list[dict[str, Any]] = []
         field = getattr(exc, "field", None)
-        if field:
-            key = "pointer" if field.startswith("/") else "parameter"
+        if field is not None:
+            key = "pointer" if field == "" or field.startswith("/") else "parameter"
             errs.append({key: field, "detail": exc.message})
         extra: dict[str, Any] = {}
         if isinstance(exc, errors.AmbiguousIdentifier):

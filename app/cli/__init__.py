@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import catalogue, data, frameworks, server
+from app.cli import catalogue, credentials, data, frameworks, server
 
 cli = typer.Typer(
     name="passerelle",
@@ -17,7 +17,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_AREAS = [server, data, frameworks, catalogue]
+_AREAS = [server, data, frameworks, credentials, catalogue]
 for _area in _AREAS:
     _area.register(cli)
 

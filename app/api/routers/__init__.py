@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routers import catalogue, credits, frameworks, meta
+from app.api.routers import catalogue, credentials, credits, frameworks, meta
 
 ROUTERS: list[APIRouter] = [
     meta.router,
     frameworks.router,
     credits.router,
+    credentials.router,
     catalogue.router,
 ]
