@@ -25,6 +25,8 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/passerelle db upgrade
 	$(BIN)/passerelle data load
+	# The ESCO skill vectors of the installed model: built once (about a minute), then cached.
+	$(BIN)/passerelle index build
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/passerelle serve
 
 lint: install
@@ -42,6 +44,8 @@ check: lint typecheck data-check
 
 test: install
 	$(BIN)/passerelle data check
+	$(BIN)/ruff check app tests benchmarks scripts migrations
+	$(BIN)/mypy app
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
 
@@ -50,6 +54,8 @@ schema: install
 
 bench: install
 	$(BIN)/python benchmarks/compare.py
+	$(BIN)/python benchmarks/recognition.py
+	$(BIN)/python benchmarks/matching.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

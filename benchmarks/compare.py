@@ -46,14 +46,18 @@ def in_process() -> list[tuple[str, str]]:
     t1 = time.perf_counter()
     registry = Registry(release)
     t2 = time.perf_counter()
-    print(f"load + validate + hash release: {(t1 - t0) * 1000:.0f} ms; "
-          f"graph + index build: {(t2 - t1) * 1000:.1f} ms "
-          f"({registry.graph.number_of_nodes()} nodes, {registry.graph.number_of_edges()} edges)")
+    print(
+        f"load + validate + hash release: {(t1 - t0) * 1000:.0f} ms; "
+        f"graph + index build: {(t2 - t1) * 1000:.1f} ms "
+        f"({registry.graph.number_of_nodes()} nodes, {registry.graph.number_of_edges()} edges)"
+    )
     ids = sorted(release.frameworks)
     pairs = [(str(lvl.key), t) for f in ids for lvl in release.frameworks[f].levels for t in ids]
     keys = [(lvl.key, t) for f in ids for lvl in release.frameworks[f].levels for t in ids]
-    print(f"pairs: {len(pairs)} ({sum(len(f.levels) for f in release.frameworks.values())} levels "
-          f"x {len(ids)} frameworks)")
+    print(
+        f"pairs: {len(pairs)} ({sum(len(f.levels) for f in release.frameworks.values())} levels "
+        f"x {len(ids)} frameworks)"
+    )
 
     for _ in range(2):  # warm-up
         for s, t in pairs:
@@ -69,21 +73,30 @@ def in_process() -> list[tuple[str, str]]:
         return out
 
     lookup = {p: p for p in pairs}
-    rounds: dict[str, list[float]] = {"registry.compare": [], "core compare_level": [], "dict baseline": []}
+    rounds: dict[str, list[float]] = {
+        "registry.compare": [],
+        "core compare_level": [],
+        "dict baseline": [],
+    }
     for _ in range(3):  # alternating rounds, so the ratios hold on a shared machine
         rounds["registry.compare"] += timed(registry.compare, pairs)
-        rounds["core compare_level"] += timed(lambda k, t: compare_level(registry.graph, k, t), keys)
+        rounds["core compare_level"] += timed(
+            lambda k, t: compare_level(registry.graph, k, t), keys
+        )
         rounds["dict baseline"] += timed(lambda s, t: lookup[(s, t)], pairs)
     print("\nin-process latency (µs) over all pairs, 3 rounds:")
     print(f"{'':22} {'p50':>8} {'p99':>8} {'mean':>8}")
     for name, values in rounds.items():
-        print(f"{name:22} {pct(values, .5):8.1f} {pct(values, .99):8.1f} {statistics.fmean(values):8.1f}")
+        p50, p99, mean = pct(values, 0.5), pct(values, 0.99), statistics.fmean(values)
+        print(f"{name:22} {p50:8.1f} {p99:8.1f} {mean:8.1f}")
     p50 = pct(rounds["registry.compare"], 0.5)
     print(f"target p50 <= 50 µs: {'met' if p50 <= 50 else 'NOT met'} ({p50:.1f} µs)")
     return pairs
 
 
-def _client(port: int, pairs: list[tuple[str, str]], seconds: float, seed: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _client(
+    port: int, pairs: list[tuple[str, str]], seconds: float, seed: int, out: mp.Queue
+) -> None:  # type: ignore[type-arg]
     import httpx
 
     rnd = random.Random(seed)
@@ -119,17 +132,31 @@ def _wrk(port: int, pairs: list[tuple[str, str]], seconds: float, concurrency: i
     for c in sorted({1, concurrency}):
         for label in ("cold+warm", "warm") if c == 1 else ("warm",):
             out = subprocess.run(
-                ["wrk", "-t1", f"-c{c}", f"-d{int(seconds)}s", "--latency", "-s", str(script),
-                 f"http://127.0.0.1:{port}"],
-                capture_output=True, text=True, check=True,
+                [
+                    "wrk",
+                    "-t1",
+                    f"-c{c}",
+                    f"-d{int(seconds)}s",
+                    "--latency",
+                    "-s",
+                    str(script),
+                    f"http://127.0.0.1:{port}",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             rps = next(ln for ln in out.splitlines() if ln.startswith("Requests/sec"))
             p50 = next(ln for ln in out.splitlines() if ln.strip().startswith("50%"))
             p99 = next(ln for ln in out.splitlines() if ln.strip().startswith("99%"))
-            errs = [ln.strip() for ln in out.splitlines() if "Non-2xx" in ln or "Socket errors" in ln]
-            print(f"wrk GET /v1/compare, {c} connection(s), {seconds:.0f} s, {label}: "
-                  f"{rps.split()[-1]} req/s, p50 {p50.split()[-1]}, p99 {p99.split()[-1]}"
-                  + (f", {'; '.join(errs)}" if errs else ""))
+            errs = [
+                ln.strip() for ln in out.splitlines() if "Non-2xx" in ln or "Socket errors" in ln
+            ]
+            print(
+                f"wrk GET /v1/compare, {c} connection(s), {seconds:.0f} s, {label}: "
+                f"{rps.split()[-1]} req/s, p50 {p50.split()[-1]}, p99 {p99.split()[-1]}"
+                + (f", {'; '.join(errs)}" if errs else "")
+            )
     print("targets: p50 <= 5 ms, >= 1,000 req/s (wrk shares the 2 cores with the server)")
 
 
@@ -138,12 +165,30 @@ def http(pairs: list[tuple[str, str]], seconds: float, concurrency: int) -> None
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     tmp = tempfile.mkdtemp()
-    env = dict(os.environ, PASSERELLE_DATABASE_URL=f"sqlite:///{tmp}/bench.db",
-               OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        PASSERELLE_DATABASE_URL=f"sqlite:///{tmp}/bench.db",
+        OPENBLAS_NUM_THREADS="1",
+        PYTHONPATH=str(ROOT),
+    )
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.api.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         import httpx
@@ -163,7 +208,9 @@ def http(pairs: list[tuple[str, str]], seconds: float, concurrency: int) -> None
         print("(wrk not installed: using httpx clients, which cost more CPU than the server)")
         for c in sorted({1, concurrency}):
             queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-            procs = [mp.Process(target=_client, args=(port, pairs, seconds, i, queue)) for i in range(c)]
+            procs = [
+                mp.Process(target=_client, args=(port, pairs, seconds, i, queue)) for i in range(c)
+            ]
             for p in procs:
                 p.start()
             results = [queue.get() for _ in procs]
@@ -172,8 +219,10 @@ def http(pairs: list[tuple[str, str]], seconds: float, concurrency: int) -> None
             lat = [x for r, _ in results for x in r]
             errors = sum(e for _, e in results)
             rps = len(lat) / seconds
-            print(f"HTTP GET /v1/compare, {c} client(s), {seconds:.0f} s: {rps:,.0f} req/s, "
-                  f"p50 {pct(lat, .5):.2f} ms, p99 {pct(lat, .99):.2f} ms, errors {errors}")
+            print(
+                f"HTTP GET /v1/compare, {c} client(s), {seconds:.0f} s: {rps:,.0f} req/s, "
+                f"p50 {pct(lat, 0.5):.2f} ms, p99 {pct(lat, 0.99):.2f} ms, errors {errors}"
+            )
         print("targets: p50 <= 5 ms, >= 1,000 req/s (the load generator shares the 2 cores)")
     finally:
         server.terminate()

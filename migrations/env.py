@@ -5,10 +5,13 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from app.adapters.db import models  # noqa: F401  (registers the registry tables)
-from app.adapters.db import models_catalogue  # noqa: F401  (registers the catalogue tables)
-from app.adapters.db import models_credentials  # noqa: F401  (registers the credential table)
-from app.adapters.db import models_recognition  # noqa: F401  (registers the record tables)
+from app.adapters.db import (
+    models,  # noqa: F401  (registers the registry tables)
+    models_catalogue,  # noqa: F401  (registers the catalogue tables)
+    models_credentials,  # noqa: F401  (registers the credential table)
+    models_esco,  # noqa: F401  (registers the ESCO tables)
+    models_recognition,  # noqa: F401  (registers the record tables)
+)
 from app.adapters.db.base import Base
 from app.settings import get_settings
 

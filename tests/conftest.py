@@ -79,6 +79,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Test settings. The embedding backend is the deterministic fake unless a test asks for a
+    real model (tests of the real model build their own settings), so an API test never spends
+    CI time building a model index it does not look at."""
+    from app.settings import EmbeddingSettings
+
+    overrides.setdefault("embeddings", EmbeddingSettings(backend="fake"))
     return Settings(
         database_url=database_url,
         frameworks_dir=FRAMEWORKS_DIR,

@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "credits", "description": "Credit systems and conversion"},
             {"name": "credentials", "description": "Micro-credentials: import, validate, store"},
             {"name": "catalogue", "description": "Qualifications, programmes and modules"},
+            {"name": "recognition", "description": "Recommendations and decision records"},
         ],
     )
     problems.install(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import catalogue, credentials, data, frameworks, server
+from app.cli import catalogue, credentials, data, frameworks, outcomes, recognition, server
 
 cli = typer.Typer(
     name="passerelle",
@@ -17,7 +17,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_AREAS = [server, data, frameworks, credentials, catalogue]
+_AREAS = [server, data, frameworks, outcomes, credentials, catalogue, recognition]
 for _area in _AREAS:
     _area.register(cli)
 

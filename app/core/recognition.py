@@ -211,8 +211,12 @@ def assess_level(
     credential_eqf = credential.eqf_level
     confidence = 1.0
     if comparison is not None:
+        seen: set[str] = set()
         for match in comparison.matches[:3]:
             for step in match.steps:
+                if f"{step.source}>{step.target}" in seen:
+                    continue
+                seen.add(f"{step.source}>{step.target}")
                 evidence.append(
                     Evidence(
                         "level_edge",

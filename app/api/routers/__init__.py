@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routers import catalogue, credentials, credits, frameworks, meta
+from app.api.routers import (
+    catalogue,
+    credentials,
+    credits,
+    frameworks,
+    meta,
+    outcomes,
+    recognitions,
+)
 
 ROUTERS: list[APIRouter] = [
     meta.router,
     frameworks.router,
     credits.router,
+    outcomes.router,
     credentials.router,
     catalogue.router,
+    recognitions.router,
 ]

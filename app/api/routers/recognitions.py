@@ -1,0 +1,164 @@
+"""Recognition recommendations and their decision records (issue: recognition)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.api.deps import RegistryDep, SessionDep
+from app.api.problems import problem_responses
+from app.api.schemas.recognitions import (
+    RecognitionList,
+    RecognitionRecord,
+    RecognitionRequest,
+    ReviewRequest,
+    VerifyOut,
+)
+from app.core.credentials import SourceFormat
+from app.core.recognition import Outcome, Purpose
+from app.services.recognition import RecognitionCommand, RecognitionService, ReviewCommand
+from app.services.wiring import build_recognition_service
+
+router = APIRouter(tags=["recognition"])
+_BUILD_LOCK = threading.Lock()
+
+
+def get_recognition(request: Request, registry: RegistryDep) -> RecognitionService:
+    """The service, built once per app (after the outcome engine, if any, is ready)."""
+    service: RecognitionService | None = getattr(request.app.state, "recognition", None)
+    if service is None:
+        with _BUILD_LOCK:
+            service = getattr(request.app.state, "recognition", None)
+            if service is None:
+                service = build_recognition_service(request.app.state, registry)
+                request.app.state.recognition = service
+    return service
+
+
+RecognitionDep = Annotated[RecognitionService, Depends(get_recognition)]
+
+
+@router.post(
+    "/v1/recognitions",
+    status_code=201,
+    response_model=RecognitionRecord,
+    summary="Recommend recognition of a micro-credential, and store the decision record",
+    responses=problem_responses(404, 409, 413, 422),
+)
+def create_recognition(
+    body: RecognitionRequest, session: SessionDep, service: RecognitionDep
+) -> dict[str, Any]:
+    command = RecognitionCommand(
+        target=body.target,
+        purpose=Purpose(body.purpose),
+        credential_id=body.credential_id,
+        credential_document=body.credential,
+        credential_format=SourceFormat(body.credential_format) if body.credential_format else None,
+        qualification_id=body.qualification_id,
+        as_of=body.as_of,
+        language=body.language,
+    )
+    return service.recommend(session, command)
+
+
+@router.get(
+    "/v1/recognitions",
+    response_model=RecognitionList,
+    summary="Decision records, newest first, with filters",
+)
+def list_recognitions(
+    session: SessionDep,
+    service: RecognitionDep,
+    purpose: Annotated[str | None, Query(max_length=20)] = None,
+    outcome: Annotated[str | None, Query(max_length=20)] = None,
+    target_framework: Annotated[str | None, Query(max_length=40)] = None,
+    qualification_id: Annotated[str | None, Query(max_length=64)] = None,
+    credential_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RecognitionList:
+    items, total = service.list(
+        session,
+        limit=limit,
+        offset=offset,
+        purpose=purpose,
+        outcome=outcome,
+        target_framework=target_framework,
+        qualification_id=qualification_id,
+        credential_id=credential_id,
+    )
+    return RecognitionList.model_validate(
+        {
+            "items": items,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if offset + limit < total else None,
+        }
+    )
+
+
+@router.get(
+    "/v1/recognitions/{record_id}",
+    response_model=RecognitionRecord,
+    summary="One decision record with its review history",
+    responses=problem_responses(404),
+)
+def get_recognition_record(
+    record_id: str, session: SessionDep, service: RecognitionDep
+) -> dict[str, Any]:
+    return service.get(session, record_id)
+
+
+@router.get(
+    "/v1/recognitions/{record_id}/export",
+    summary="The record as a downloadable JSON document (record, reviews, chain links)",
+    responses=problem_responses(404),
+)
+def export_recognition(record_id: str, session: SessionDep, service: RecognitionDep) -> Response:
+    import json
+
+    body = service.get(session, record_id)
+    body["verification"] = service.verify(session, record_id)
+    return Response(
+        content=json.dumps(body, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="recognition-{record_id}.json"'},
+    )
+
+
+@router.post(
+    "/v1/recognitions/{record_id}/review",
+    response_model=RecognitionRecord,
+    summary="Confirm or amend a recommendation (appended to its history, never rewritten)",
+    responses=problem_responses(404, 409, 422),
+)
+def review_recognition(
+    record_id: str, body: ReviewRequest, session: SessionDep, service: RecognitionDep
+) -> dict[str, Any]:
+    return service.review(
+        session,
+        record_id,
+        ReviewCommand(
+            action=body.action,
+            reviewer=body.reviewer,
+            reason=body.reason,
+            outcome=Outcome(body.outcome) if body.outcome else None,
+            conditions=tuple(body.conditions),
+            note=body.note,
+        ),
+    )
+
+
+@router.get(
+    "/v1/recognitions/{record_id}/verify",
+    response_model=VerifyOut,
+    summary="Check that the record and its reviews were not altered",
+    responses=problem_responses(404),
+)
+def verify_recognition(
+    record_id: str, session: SessionDep, service: RecognitionDep
+) -> dict[str, Any]:
+    return service.verify(session, record_id)

@@ -1,0 +1,165 @@
+"""Alignment of two lists of learning outcomes (e.g. a micro-credential's against a module's).
+
+The similarity of two statements is ``(1 - w_lex) · cosine + w_lex · lexical`` with an
+embedder, or the lexical score alone without one (``w_lex`` from the policy). An input outcome
+may hold several statements; how well source outcome ``i`` covers target outcome ``j`` is the
+mean, over ``j``'s statements, of the best similarity to any of ``i``'s statements.
+
+Pairs reported: for every target its best source, and for every source its best target, when
+the score reaches ``min_pair_score``; best first. A target is *covered* when its best score
+reaches ``cover_threshold``; ``coverage`` is the covered fraction of the targets.
+
+>>> r = align(["write SQL queries"], ["write SQL queries", "paint portraits in oil"])
+>>> [(p.source_index, p.target_index, p.score) for p in r.pairs]
+[(0, 0, 1.0)]
+>>> r.coverage, r.uncovered_target
+(0.5, (1,))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz
+from rapidfuzz import process as rf_process
+
+from app.core.lexical import process
+from app.core.outcome_policy import AlignPolicy
+from app.core.outcomes import SegmentedOutcome, segment
+from app.core.ports import Embedder
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedPair:
+    source_index: int
+    target_index: int
+    score: float
+    source_segment: int  # the statements that matched best (evidence)
+    target_segment: int
+    semantic: float | None
+    lexical: float
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    pairs: tuple[AlignedPair, ...]
+    coverage: float
+    uncovered_target: tuple[int, ...]
+    best_for_target: tuple[float, ...]  # best score of each target outcome
+    source: tuple[SegmentedOutcome, ...]
+    target: tuple[SegmentedOutcome, ...]
+
+
+def _flatten(items: Sequence[SegmentedOutcome]) -> tuple[list[str], list[int]]:
+    texts: list[str] = []
+    owner: list[int] = []
+    for i, item in enumerate(items):
+        for seg in item.segments:
+            texts.append(seg.text)
+            owner.append(i)
+    return texts, owner
+
+
+def statement_similarity(
+    a: Sequence[str],
+    b: Sequence[str],
+    embedder: Embedder | None,
+    lexical_weight: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None, NDArray[np.float64]]:
+    """Fused, semantic (or None) and lexical similarity matrices, shape ``(len(a), len(b))``."""
+    lex = (
+        rf_process.cdist(
+            [process(t) for t in a],
+            [process(t) for t in b],
+            scorer=fuzz.token_set_ratio,
+            processor=None,
+            workers=1,
+        ).astype(np.float64)
+        / 100.0
+    )
+    if embedder is None:
+        return lex, None, lex
+    vectors = embedder.encode([*a, *b])
+    sem = np.clip(vectors[: len(a)] @ vectors[len(a) :].T, -1.0, 1.0).astype(np.float64)
+    return (1.0 - lexical_weight) * sem + lexical_weight * lex, sem, lex
+
+
+def align_segmented(
+    source: Sequence[SegmentedOutcome],
+    target: Sequence[SegmentedOutcome],
+    embedder: Embedder | None = None,
+    policy: AlignPolicy | None = None,
+) -> Alignment:
+    policy = policy or AlignPolicy()
+    s_texts, s_owner = _flatten(source)
+    t_texts, t_owner = _flatten(target)
+    n_s, n_t = len(source), len(target)
+    if not s_texts or not t_texts:
+        return Alignment((), 0.0, tuple(range(n_t)), (0.0,) * n_t, tuple(source), tuple(target))
+    fused, sem, lex = statement_similarity(s_texts, t_texts, embedder, policy.lexical_weight)
+
+    s_owner_a = np.asarray(s_owner)
+    t_owner_a = np.asarray(t_owner)
+    item = np.zeros((n_s, n_t))
+    evidence: dict[tuple[int, int], tuple[int, int]] = {}
+    for i in range(n_s):
+        rows = np.flatnonzero(s_owner_a == i)
+        for j in range(n_t):
+            cols = np.flatnonzero(t_owner_a == j)
+            block = fused[np.ix_(rows, cols)]
+            item[i, j] = float(block.max(axis=0).mean())
+            br, bc = np.unravel_index(int(np.argmax(block)), block.shape)
+            evidence[(i, j)] = (int(rows[br]), int(cols[bc]))
+
+    chosen: set[tuple[int, int]] = set()
+    for j in range(n_t):
+        chosen.add((int(np.argmax(item[:, j])), j))
+    for i in range(n_s):
+        chosen.add((i, int(np.argmax(item[i, :]))))
+
+    seg_start_s = {i: s_owner.index(i) for i in set(s_owner)}
+    seg_start_t = {j: t_owner.index(j) for j in set(t_owner)}
+    pairs = []
+    for i, j in chosen:
+        score = round(float(item[i, j]), 6)
+        if score < policy.min_pair_score:
+            continue
+        r, c = evidence[(i, j)]
+        pairs.append(
+            AlignedPair(
+                source_index=i,
+                target_index=j,
+                score=score,
+                source_segment=r - seg_start_s[i],
+                target_segment=c - seg_start_t[j],
+                semantic=None if sem is None else round(float(sem[r, c]), 6),
+                lexical=round(float(lex[r, c]), 6),
+            )
+        )
+    pairs.sort(key=lambda p: (-p.score, p.target_index, p.source_index))
+    best = item.max(axis=0)
+    uncovered = tuple(int(j) for j in range(n_t) if best[j] < policy.cover_threshold)
+    coverage = round((n_t - len(uncovered)) / n_t, 6) if n_t else 0.0
+    return Alignment(
+        pairs=tuple(pairs),
+        coverage=coverage,
+        uncovered_target=uncovered,
+        best_for_target=tuple(round(float(b), 6) for b in best),
+        source=tuple(source),
+        target=tuple(target),
+    )
+
+
+def align(
+    source: Sequence[str],
+    target: Sequence[str],
+    embedder: Embedder | None = None,
+    policy: AlignPolicy | None = None,
+) -> Alignment:
+    """Segment both lists, then :func:`align_segmented`."""
+    return align_segmented(
+        [segment(s) for s in source], [segment(t) for t in target], embedder, policy
+    )

@@ -1,0 +1,243 @@
+"""Hybrid matching of learning outcomes to ESCO skills, with evidence for every score.
+
+Per statement (see :mod:`app.core.outcomes` for segmentation):
+
+1. **Retrieve** by meaning: the statement is embedded and the vector index returns its best
+   rows (each concept has a label row and a description row, :mod:`app.core.taxonomy`); the
+   best ``candidates`` distinct concepts are kept with their best cosine and which row gave it.
+2. **Rescore** lexically: rapidfuzz ``token_set_ratio`` of the statement against each
+   candidate's preferred and alternative labels (never a full scan: PERFORMANCE.md §4).
+3. **Fuse**: ``score = w_sem · cosine + w_lex · lexical``; weights and the thresholds
+   ``min_score`` / ``min_semantic`` come from the policy file, per model.
+
+Without an embedding model (**lexical-only mode**) concepts sharing content words with the
+statement are pre-selected through an inverted index, and the score is the lexical one alone.
+
+An input that splits into several statements gets one result whose skills are merged (best score
+per concept over its statements; the evidence names the statement).
+
+>>> from app.core.taxonomy import SkillConcept, Taxonomy
+>>> tax = Taxonomy("test", "0" * 64, (
+...     SkillConcept("u:py", "Python", "knowledge", alt_labels=("Python programming",)),
+...     SkillConcept("u:sql", "SQL", "knowledge", alt_labels=("structured query language",)),
+... ))
+>>> m = SkillMatcher(tax)            # no embedder: lexical-only
+>>> [s.uri for s in m.match(["Write programs in Python"], top_k=3)[0].skills]
+['u:py']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.core.lexical import LabelIndex, process, tokens
+from app.core.outcome_policy import MatchPolicy
+from app.core.outcomes import SegmentedOutcome, segment
+from app.core.ports import Embedder, VectorIndex
+from app.core.taxonomy import IndexField, Taxonomy, description_text
+
+ROWS_PER_CONCEPT = 2  # label row, description row (see app.core.taxonomy.index_entries)
+
+
+@dataclass(frozen=True, slots=True)
+class SkillEvidence:
+    """Why a skill was proposed: which statement, which text of the concept, which scores."""
+
+    segment: int  # index of the statement within the input outcome
+    statement: str
+    matched_field: IndexField  # the concept text most similar to the statement
+    matched_text: str
+    semantic: float | None  # cosine of the best index row; None in lexical-only mode
+    semantic_field: IndexField | None  # label or description row
+    lexical: float  # token_set_ratio / 100 against the best label
+    lexical_label: str | None  # that label (preferred or alternative)
+
+
+@dataclass(frozen=True, slots=True)
+class SkillMatch:
+    concept: int
+    uri: str
+    label: str
+    skill_type: str | None
+    score: float
+    evidence: SkillEvidence
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeSkills:
+    outcome: SegmentedOutcome
+    skills: tuple[SkillMatch, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    concept: int
+    cosine: float | None
+    row_field: IndexField | None
+
+
+class SkillMatcher:
+    """Matches outcome statements to the concepts of one taxonomy.
+
+    ``embedder`` and ``index`` go together: the index must hold the vectors of
+    :func:`app.core.taxonomy.index_entries` for ``taxonomy``, embedded by ``embedder``. With
+    neither, the matcher runs lexical-only.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        policy: MatchPolicy | None = None,
+        embedder: Embedder | None = None,
+        index: VectorIndex | None = None,
+        labels: LabelIndex | None = None,
+    ) -> None:
+        if (embedder is None) != (index is None):
+            raise ValueError("embedder and index must be given together")
+        if index is not None and index.size != ROWS_PER_CONCEPT * len(taxonomy.concepts):
+            raise ValueError(
+                f"index has {index.size} rows, expected {ROWS_PER_CONCEPT} per concept "
+                f"({ROWS_PER_CONCEPT * len(taxonomy.concepts)})"
+            )
+        self.taxonomy = taxonomy
+        self.embedder = embedder
+        self.index = index
+        base = policy or MatchPolicy()
+        self.policy = base.for_model(embedder.model_id if embedder else None)
+        self.labels = labels or LabelIndex([c.labels for c in taxonomy.concepts])
+
+    @property
+    def lexical_only(self) -> bool:
+        return self.embedder is None
+
+    # --- retrieval -----------------------------------------------------------------------
+
+    def _semantic_candidates(self, vectors: NDArray[np.float32]) -> list[list[_Candidate]]:
+        assert self.index is not None
+        rows_wanted = min(self.policy.retrieval_rows, self.index.size)
+        scores, rows = self.index.search(vectors, rows_wanted)
+        out: list[list[_Candidate]] = []
+        for srow, rrow in zip(scores, rows, strict=True):
+            seen: dict[int, _Candidate] = {}
+            for score, row in zip(srow.tolist(), rrow.tolist(), strict=True):
+                if row < 0:
+                    continue
+                concept = row // ROWS_PER_CONCEPT
+                if concept not in seen:  # rows come best first: the first hit is the best
+                    fld = (
+                        IndexField.LABEL if row % ROWS_PER_CONCEPT == 0 else IndexField.DESCRIPTION
+                    )
+                    seen[concept] = _Candidate(concept, float(score), fld)
+                    if len(seen) >= self.policy.candidates:
+                        break
+            out.append(list(seen.values()))
+        return out
+
+    def _lexical_candidates(self, statement: str) -> list[_Candidate]:
+        ids = self.labels.candidates(tokens(statement), self.policy.lexical_only_candidates)
+        return [_Candidate(i, None, None) for i in ids]
+
+    # --- scoring ---------------------------------------------------------------------------
+
+    def _score_statement(
+        self, seg_index: int, statement: str, cands: list[_Candidate]
+    ) -> list[SkillMatch]:
+        p = self.policy
+        # A candidate whose cosine cannot reach the thresholds even with a perfect lexical score
+        # is dropped before the (comparatively costly) lexical rescoring.
+        floor = max(p.min_semantic, (p.min_score - p.lexical_weight) / max(p.semantic_weight, 1e-9))
+        cands = [c for c in cands if c.cosine is None or c.cosine >= floor]
+        if not cands:
+            return []
+        lex, where = self.labels.best_labels(process(statement), [c.concept for c in cands])
+        matches: list[SkillMatch] = []
+        for cand, lex_score, label_pos in zip(cands, lex.tolist(), where.tolist(), strict=True):
+            concept = self.taxonomy.concepts[cand.concept]
+            lexical_label = self.labels.raw[label_pos] if lex_score > 0 else None
+            lex_field = (
+                IndexField.LABEL
+                if label_pos == int(self.labels.offsets[cand.concept])
+                else IndexField.ALT_LABEL
+            )
+            if cand.cosine is None:
+                info = float(self.labels.information[label_pos]) if lexical_label else 0.0
+                score = lex_score * min(1.0, info / p.lexical_only_full_information)
+                if score < p.lexical_only_min_score:
+                    continue
+                matched_field, matched_text = lex_field, lexical_label or concept.label
+            else:
+                if cand.cosine < p.min_semantic:
+                    continue
+                score = p.semantic_weight * cand.cosine + p.lexical_weight * lex_score
+                if score < p.min_score:
+                    continue
+                if lexical_label is not None and lex_score >= cand.cosine:
+                    matched_field, matched_text = lex_field, lexical_label
+                elif cand.row_field is IndexField.DESCRIPTION:
+                    matched_field, matched_text = IndexField.DESCRIPTION, description_text(concept)
+                else:
+                    matched_field, matched_text = IndexField.LABEL, concept.label
+            matches.append(
+                SkillMatch(
+                    concept=cand.concept,
+                    uri=concept.uri,
+                    label=concept.label,
+                    skill_type=concept.skill_type,
+                    score=round(float(score), 6),
+                    evidence=SkillEvidence(
+                        segment=seg_index,
+                        statement=statement,
+                        matched_field=matched_field,
+                        matched_text=matched_text,
+                        semantic=None if cand.cosine is None else round(cand.cosine, 6),
+                        semantic_field=cand.row_field,
+                        lexical=round(float(lex_score), 6),
+                        lexical_label=lexical_label,
+                    ),
+                )
+            )
+        return matches
+
+    # --- public ----------------------------------------------------------------------------
+
+    def match_segmented(
+        self, outcomes: Sequence[SegmentedOutcome], top_k: int = 10
+    ) -> list[OutcomeSkills]:
+        """Skills for already segmented outcomes: one result per outcome, in input order."""
+        flat: list[tuple[int, int, str]] = [
+            (o, s, seg.text) for o, out in enumerate(outcomes) for s, seg in enumerate(out.segments)
+        ]
+        if self.embedder is not None and flat:
+            vectors = self.embedder.encode([t for _o, _s, t in flat])
+            cand_lists = self._semantic_candidates(vectors)
+        else:
+            cand_lists = [self._lexical_candidates(t) for _o, _s, t in flat]
+
+        merged: list[dict[int, SkillMatch]] = [{} for _ in outcomes]
+        for (o, s, text), cands in zip(flat, cand_lists, strict=True):
+            for m in self._score_statement(s, text, cands):
+                best = merged[o].get(m.concept)
+                if best is None or m.score > best.score:
+                    merged[o][m.concept] = m
+        results = []
+        for out, found in zip(outcomes, merged, strict=True):
+            # Ties: a stronger lexical match, then a preferred-label match, then URI (stable).
+            ranked = sorted(
+                found.values(),
+                key=lambda m: (
+                    -m.score,
+                    -m.evidence.lexical,
+                    m.evidence.matched_field is not IndexField.LABEL,
+                    m.uri,
+                ),
+            )
+            results.append(OutcomeSkills(out, tuple(ranked[:top_k])))
+        return results
+
+    def match(self, outcomes: Sequence[str], top_k: int = 10) -> list[OutcomeSkills]:
+        """Segment each outcome, then :meth:`match_segmented`."""
+        return self.match_segmented([segment(o) for o in outcomes], top_k=top_k)

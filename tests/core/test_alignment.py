@@ -1,0 +1,47 @@
+"""Alignment of two outcome lists: pairs, coverage, uncovered targets, thresholds from policy."""
+
+from __future__ import annotations
+
+from app.core.alignment import align
+from app.core.outcome_policy import AlignPolicy
+from tests.core.outcome_toys import WordEmbedder
+
+SOURCE = ["write SQL queries against a relational database", "lead a small team"]
+TARGET = ["query a relational database with SQL", "paint portraits in oil", "lead a team"]
+
+
+def test_pairs_coverage_and_uncovered() -> None:
+    result = align(SOURCE, TARGET, WordEmbedder(), AlignPolicy(0.3, 0.5, 0.3))
+    pairs = {(p.source_index, p.target_index) for p in result.pairs}
+    assert (0, 0) in pairs
+    assert (1, 2) in pairs
+    assert result.uncovered_target == (1,)
+    assert result.coverage == round(2 / 3, 6)
+    assert [p.score for p in result.pairs] == sorted((p.score for p in result.pairs), reverse=True)
+
+
+def test_thresholds_come_from_the_policy() -> None:
+    strict = align(SOURCE, TARGET, WordEmbedder(), AlignPolicy(0.99, 0.99, 0.3))
+    assert strict.pairs == ()
+    assert strict.coverage == 0.0
+    assert strict.uncovered_target == (0, 1, 2)
+
+
+def test_lexical_only_alignment() -> None:
+    result = align(["write SQL queries"], ["write SQL queries", "paint portraits"])
+    assert result.pairs[0].semantic is None
+    assert result.pairs[0].score == 1.0
+    assert result.uncovered_target == (1,)
+
+
+def test_multi_statement_target_is_averaged() -> None:
+    # Target 0 has two statements; the source covers only one, so coverage of it is partial.
+    result = align(
+        ["write SQL queries"],
+        ["write SQL queries; paint portraits in oil"],
+        policy=AlignPolicy(0.1, 0.9, 0.3),
+    )
+    assert result.target[0].is_split
+    assert 0.4 < result.best_for_target[0] < 0.9
+    assert result.uncovered_target == (0,)
+    assert result.pairs[0].target_segment == 0
