@@ -212,6 +212,10 @@ def worker(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     index = NumpyIndex(matrix)
     out["rss_model_index_mb"] = rss_mb()[0]
 
+    # In-run baseline: the same top-k GEMM on random queries, with no model involved; on a
+    # shared machine, compare runs by their ratio to it rather than by absolute numbers.
+    probe = np.random.default_rng(0).standard_normal((10, matrix.shape[1])).astype(np.float32)
+    out["baseline_top10_ms"] = timed(lambda: index.search(probe, 10))
     out["enc5_ms"] = timed(lambda: embedder.encode(OUTCOMES[:5]))
     out["enc10_ms"] = timed(lambda: embedder.encode(OUTCOMES))
     out["enc10_top10_ms"] = timed(lambda: index.search(embedder.encode(OUTCOMES), 10))
@@ -228,10 +232,12 @@ def worker(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     encode_docs(bulk_labels)
     out["bulk_labels_per_s"] = len(bulk_labels) / (time.perf_counter() - start)
 
-    queries, gold = alt_label_queries(concepts, args.queries)
-    out["quality"] = {"en_alt": quality(embedder, matrix, queries, gold)}
-    for lang, (q, g) in translation_queries(concepts).items():
-        out["quality"][lang] = quality(embedder, matrix, q, g)
+    out["quality"] = {}
+    if not args.skip_quality:
+        queries, gold = alt_label_queries(concepts, args.queries)
+        out["quality"]["en_alt"] = quality(embedder, matrix, queries, gold)
+        for lang, (q, g) in translation_queries(concepts).items():
+            out["quality"][lang] = quality(embedder, matrix, q, g)
     out["rss_end_mb"], out["rss_peak_mb"] = rss_mb()
     return out
 
@@ -260,6 +266,8 @@ def run_child(mode: str, backend: str, args: argparse.Namespace) -> tuple[str, f
     ]  # fmt: skip
     if args.rebuild and mode == "worker":
         cmd.append("--rebuild")
+    if args.skip_quality:
+        cmd.append("--skip-quality")
     start = time.perf_counter()
     # Each backend sets its own threads; the NumPy top-k pins BLAS to 1 thread around the GEMM.
     done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
@@ -275,10 +283,13 @@ def report(results: list[dict[str, Any]]) -> None:
     for r in results:
         print(f"  {r['backend']:7s} {r['model_id']}  version {r['model_version']}")
 
-    print("\n== speed (ms: p50 / p99 over 100 warm runs; throughput in texts/s)")
+    print(
+        "\n== speed (ms: p50 / p99 over 100 warm runs; throughput in texts/s; GEMM ms: in-run"
+        " baseline, top-10 of 10 random queries with no model)"
+    )
     head = (
         f"  {'backend':7s} {'load s':>6s} {'enc 5':>13s} {'enc 10':>13s} {'enc10+top10':>13s}"
-        f" {'bulk full/s':>11s} {'labels/s':>8s} {'index':>16s} {'cold s':>6s}"
+        f" {'bulk full/s':>11s} {'labels/s':>8s} {'index':>16s} {'cold s':>6s} {'GEMM ms':>7s}"
     )
     print(head)
     for r in results:
@@ -289,7 +300,7 @@ def report(results: list[dict[str, Any]]) -> None:
             f"{r['enc10_ms'][0]:6.1f}/{r['enc10_ms'][1]:6.1f} "
             f"{r['enc10_top10_ms'][0]:6.1f}/{r['enc10_top10_ms'][1]:6.1f} "
             f"{r['bulk_full_per_s']:11.1f} {r['bulk_labels_per_s']:8.0f} {index:>16s} "
-            f"{r.get('cold_s', float('nan')):6.2f}"
+            f"{r.get('cold_s', float('nan')):6.2f} {r['baseline_top10_ms'][0]:7.1f}"
         )
     if "onnx" in by and "torch" in by:
         o, t = by["onnx"], by["torch"]
@@ -325,6 +336,7 @@ def main() -> None:
     parser.add_argument("--bulk", type=int, default=500, help="texts for the bulk throughput")
     parser.add_argument("--cache-dir", default=str(ROOT / "var" / "vectors"))
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached index vectors")
+    parser.add_argument("--skip-quality", action="store_true", help="speed and memory only")
     parser.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--cold", choices=BACKENDS, help=argparse.SUPPRESS)
     args = parser.parse_args()

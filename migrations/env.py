@@ -10,6 +10,7 @@ from app.adapters.db import (
     models_catalogue,  # noqa: F401  (registers the catalogue tables)
     models_credentials,  # noqa: F401  (registers the credential table)
     models_esco,  # noqa: F401  (registers the ESCO tables)
+    models_jobs,  # noqa: F401  (registers the batch job tables)
     models_recognition,  # noqa: F401  (registers the record tables)
 )
 from app.adapters.db.base import Base

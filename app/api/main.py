@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "credentials", "description": "Micro-credentials: import, validate, store"},
             {"name": "catalogue", "description": "Qualifications, programmes and modules"},
             {"name": "recognition", "description": "Recommendations and decision records"},
+            {"name": "articulation", "description": "Credit transfer at scale and batch jobs"},
+            {"name": "pathways", "description": "Stackability pathways"},
         ],
     )
     problems.install(app)

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import catalogue, credentials, data, frameworks, outcomes, recognition, server
+from app.cli import (
+    articulation,
+    catalogue,
+    credentials,
+    data,
+    frameworks,
+    outcomes,
+    recognition,
+    server,
+)
 
 cli = typer.Typer(
     name="passerelle",
@@ -17,7 +26,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_AREAS = [server, data, frameworks, outcomes, credentials, catalogue, recognition]
+_AREAS = [server, data, frameworks, outcomes, credentials, catalogue, recognition, articulation]
 for _area in _AREAS:
     _area.register(cli)
 

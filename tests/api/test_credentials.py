@@ -112,6 +112,9 @@ def test_get_and_list(cred_client: TestClient) -> None:
     original = cred_client.get(f"/v1/credentials/{cid}/original")
     assert original.json() == json.loads(OB_FULL.read_text())
 
+    # Enough documents for two pages, whatever ran before on this worker (xdist spreads tests).
+    for extra in (OB_MINIMAL, OB_EXTENSIONS):
+        assert _post(cred_client, extra.read_bytes(), JSON).status_code in (200, 201)
     listing = cred_client.get("/v1/credentials", params={"limit": 2})
     page = listing.json()
     assert listing.status_code == 200

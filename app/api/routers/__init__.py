@@ -9,12 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.routers import (
+    articulation,
     catalogue,
     credentials,
     credits,
     frameworks,
     meta,
     outcomes,
+    pathways,
     recognitions,
 )
 
@@ -26,4 +28,6 @@ ROUTERS: list[APIRouter] = [
     credentials.router,
     catalogue.router,
     recognitions.router,
+    articulation.router,
+    pathways.router,
 ]

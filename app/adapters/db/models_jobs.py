@@ -1,0 +1,78 @@
+"""Tables of long-running batch jobs: ``job`` and its ``job_item`` s.
+
+A job's whole state lives here, so any API worker can report on it and a restart loses nothing:
+
+* ``job``: what is to be done (``kind``, ``target``: e.g. a qualification id), the identity of
+  the submitted content (``content_hash``, unique per kind and target, which makes submitting
+  the same batch twice return the same job), ``status`` (queued → running → done | failed),
+  progress counters, and a *lease*: the worker that claimed the job (``lease_owner``) holds it
+  until ``lease_expires_at``; a worker that dies stops renewing it and another one takes over;
+* ``job_item``: one input (one incoming course) with its own status, result and error, so a
+  resumed job skips the items already done.
+
+Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.adapters.db.base import Base
+
+
+class JobRow(Base):
+    __tablename__ = "job"
+    __table_args__ = (
+        UniqueConstraint("kind", "target", "content_hash"),
+        Index("ix_job_status_lease_expires_at", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID4 as text
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    target: Mapped[str] = mapped_column(String(64), nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    total: Mapped[int] = mapped_column(Integer, nullable=False)
+    done: Mapped[int] = mapped_column(Integer, nullable=False)
+    failed: Mapped[int] = mapped_column(Integer, nullable=False)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, index=True
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobItemRow(Base):
+    __tablename__ = "job_item"
+    __table_args__ = (
+        UniqueConstraint("job_id", "seq"),
+        Index("ix_job_item_job_id_status", "job_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    input: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)

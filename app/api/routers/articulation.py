@@ -1,0 +1,342 @@
+"""Course articulation and batch jobs (``docs/credit-transfer.md``).
+
+* ``POST /v1/articulations``: up to 100 incoming courses against a catalogue programme, answered
+  at once;
+* ``POST /v1/batch/articulations``: hundreds of courses (JSON, or a CSV upload) → ``202`` with the
+  job and its ``Location``; the same batch again → ``200`` with the same job;
+* ``GET /v1/jobs/{id}``: status and progress; ``GET /v1/jobs/{id}/results`` (``?format=csv``).
+
+Jobs run on a background worker thread started by this router's lifespan, which FastAPI runs
+after the app's own start-up (the registry is loaded) and after the outcome router's (the model
+is loaded). :func:`start_job_worker` has the signature of ``app.api.main.STARTUP_HOOKS`` and is
+idempotent, so registering it there as well is harmless. Set ``app.state.jobs_autostart =
+False`` before start-up to run no worker in this process (jobs are then run by another one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from pydantic import TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import SessionDep
+from app.api.problems import INVALID_INPUT, UNSUPPORTED_MEDIA, ApiProblem, problem_responses
+from app.api.schemas.articulation import (
+    ArticulationRequest,
+    ArticulationResults,
+    BatchArticulationRequest,
+    IncomingCourseIn,
+    JobOut,
+)
+from app.core.errors import DomainError
+from app.services.articulation import (
+    MAX_COURSES,
+    ArticulationService,
+    BatchInputError,
+    IncomingCourse,
+    build_articulation_service,
+    read_courses_csv,
+    results_csv,
+)
+from app.services.jobs import JobWorker
+
+log = logging.getLogger(__name__)
+_BUILD_LOCK = threading.Lock()
+_CSV_TYPES = {"text/csv", "application/csv"}
+
+
+def articulation_service(app: FastAPI) -> ArticulationService:
+    """The service, built once per app."""
+    service: ArticulationService | None = getattr(app.state, "articulation", None)
+    if service is None:
+        with _BUILD_LOCK:
+            service = getattr(app.state, "articulation", None)
+            if service is None:
+                service = build_articulation_service(app.state)
+                app.state.articulation = service
+    return service
+
+
+def start_job_worker(app: FastAPI) -> Callable[[], None] | None:
+    """Start this process's job worker (once); returns the callable that stops it."""
+    if getattr(app.state, "job_worker", None) is not None:
+        return None
+    if getattr(app.state, "jobs_autostart", True) is False:
+        return None
+    worker = JobWorker(
+        app.state.sessionmaker,
+        [articulation_service(app).handler()],
+        lease=dt.timedelta(seconds=getattr(app.state, "jobs_lease_seconds", 60)),
+        poll_interval=getattr(app.state, "jobs_poll_seconds", 2.0),
+    )
+    worker.start()
+    app.state.job_worker = worker
+
+    def stop() -> None:
+        worker.stop()
+        app.state.job_worker = None
+
+    return stop
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    stop = start_job_worker(app)
+    try:
+        yield
+    finally:
+        if stop is not None:
+            stop()
+
+
+router = APIRouter(tags=["articulation"], lifespan=lifespan)
+
+
+def _service(request: Request) -> ArticulationService:
+    return articulation_service(request.app)
+
+
+Service = Annotated[ArticulationService, Depends(_service)]
+JobId = Annotated[str, Path(max_length=64, description="Job id (from the submission)")]
+
+
+def _problem(exc: BatchInputError) -> ApiProblem:
+    return ApiProblem(INVALID_INPUT, exc.message, errors_list=exc.issues)
+
+
+def _pointer(loc: tuple[int | str, ...]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in loc)
+
+
+def _validation(exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> ApiProblem:
+    errors = [
+        {"pointer": _pointer((*prefix, *e["loc"])), "detail": str(e["msg"])} for e in exc.errors()
+    ]
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return ApiProblem(
+        INVALID_INPUT, f"{first['pointer'] or '/'}: {first['detail']}{more}", errors_list=errors
+    )
+
+
+_COURSES = TypeAdapter(list[IncomingCourseIn])
+
+
+def _job_out(job: dict[str, Any], created: bool = True) -> JobOut:
+    base = f"/v1/jobs/{job['id']}"
+    return JobOut.model_validate(
+        {
+            **job,
+            "created": created,
+            "links": {
+                "self": base,
+                "results": f"{base}/results",
+                "results_csv": f"{base}/results?format=csv",
+            },
+        }
+    )
+
+
+async def _batch(
+    request: Request, qualification_id: str | None
+) -> tuple[str, str, list[IncomingCourse]]:
+    """The qualification, where it was named (a pointer or parameter name), and the courses of
+    a batch body (JSON object, JSON list, or CSV)."""
+    raw = request.headers.get("content-type")
+    media = raw.split(";", 1)[0].strip().casefold() if raw else "application/json"
+    body = await request.body()
+    if not body.strip():
+        raise ApiProblem(INVALID_INPUT, "The request body is empty.")
+    if media in _CSV_TYPES:
+        if not qualification_id:
+            raise ApiProblem(
+                INVALID_INPUT,
+                "give the target as the query parameter qualification_id with a CSV upload",
+                errors_list=[{"parameter": "qualification_id", "detail": "required"}],
+            )
+        try:
+            return qualification_id, "qualification_id", read_courses_csv(body)
+        except UnicodeDecodeError as exc:
+            raise ApiProblem(INVALID_INPUT, "The CSV file is not UTF-8.") from exc
+        except BatchInputError as exc:
+            raise _problem(exc) from exc
+    if media != "application/json" and not media.endswith("+json"):
+        raise ApiProblem(
+            UNSUPPORTED_MEDIA,
+            f"Content-Type {media!r} is not accepted: send application/json or text/csv.",
+        )
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise ApiProblem(
+            INVALID_INPUT,
+            f"The body is not JSON: {exc}",
+            errors_list=[{"pointer": "", "detail": "not JSON"}],
+        ) from exc
+    if isinstance(data, list):
+        if len(data) > MAX_COURSES:
+            raise ApiProblem(INVALID_INPUT, f"more than {MAX_COURSES} courses")
+        try:
+            courses = _COURSES.validate_python(data)
+        except ValidationError as exc:
+            raise _validation(exc) from exc
+        incoming = [c.incoming(f"/{n}") for n, c in enumerate(courses)]
+        target, where = qualification_id, "qualification_id"
+    else:
+        try:
+            parsed = BatchArticulationRequest.model_validate(data)
+        except ValidationError as exc:
+            raise _validation(exc) from exc
+        incoming = [c.incoming(f"/courses/{n}") for n, c in enumerate(parsed.courses)]
+        target = parsed.qualification_id or qualification_id
+        where = "/qualification_id" if parsed.qualification_id else "qualification_id"
+    if not target:
+        raise ApiProblem(
+            INVALID_INPUT,
+            "name the target programme: qualification_id in the body or the query",
+            errors_list=[{"pointer": "/qualification_id", "detail": "required"}],
+        )
+    return target, where, incoming
+
+
+_BATCH_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "Incoming courses: {qualification_id, courses: [...]}, a JSON list of "
+        "courses (qualification_id in the query), or a CSV file (text/csv; columns id, title, "
+        "credits, credit_system, eqf_level, level, learning_outcomes — outcomes one per line "
+        "or separated by |).",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        BatchArticulationRequest.model_json_schema(
+                            ref_template="#/components/schemas/{model}"
+                        ),
+                        {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/IncomingCourseIn"},
+                        },
+                    ]
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+_BATCH_DOC["requestBody"]["content"]["application/json"]["schema"]["oneOf"][0].pop("$defs", None)
+
+
+@router.post(
+    "/v1/articulations",
+    response_model=ArticulationResults,
+    summary="Articulate up to 100 incoming courses against a programme, at once",
+    responses=problem_responses(404, 413, 422),
+)
+def articulate(body: ArticulationRequest, session: SessionDep, service: Service) -> dict[str, Any]:
+    incoming = [c.incoming(f"/courses/{n}") for n, c in enumerate(body.courses)]
+    try:
+        return service.articulate(session, body.qualification_id, incoming)
+    except BatchInputError as exc:
+        raise _problem(exc) from exc
+    except DomainError as exc:
+        if exc.field in ("id", "qualification_id"):
+            exc.field = "/qualification_id"
+        raise
+
+
+@router.post(
+    "/v1/batch/articulations",
+    status_code=202,
+    response_model=JobOut,
+    summary="Submit a batch of incoming courses (JSON or CSV): a job, processed in the background",
+    responses={
+        200: {"description": "The same batch was submitted before: that job", "model": JobOut},
+        **problem_responses(404, 413, 415, 422),
+    },
+    openapi_extra=_BATCH_DOC,
+)
+async def submit_batch(
+    request: Request,
+    response: Response,
+    qualification_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> JobOut:
+    target, where, incoming = await _batch(request, qualification_id)
+    app = request.app
+    service = articulation_service(app)
+
+    def store() -> tuple[dict[str, Any], bool]:
+        # Committed here, not by the request dependency: the 202 must only go out once the
+        # job is durable, so a client polling at once finds it (and the worker can claim it).
+        with app.state.sessionmaker() as session:
+            try:
+                job, created = service.submit(session, target, incoming)
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+            return job, created
+
+    try:
+        job, created = await run_in_threadpool(store)
+    except BatchInputError as exc:
+        raise _problem(exc) from exc
+    except DomainError as exc:
+        if exc.field == "id":  # the catalogue names its path parameter; here it is this one
+            exc.field = where
+        raise
+    worker: JobWorker | None = getattr(app.state, "job_worker", None)
+    if worker is not None:
+        worker.wake()
+    response.headers["Location"] = f"/v1/jobs/{job['id']}"
+    if not created:
+        response.status_code = 200
+    return _job_out(job, created)
+
+
+@router.get(
+    "/v1/jobs/{job_id}",
+    response_model=JobOut,
+    summary="A batch job: status, progress (done/total), timestamps",
+    responses=problem_responses(404),
+)
+def get_job(job_id: JobId, session: SessionDep, service: Service) -> JobOut:
+    return _job_out(service.job(session, job_id))
+
+
+@router.get(
+    "/v1/jobs/{job_id}/results",
+    response_model=ArticulationResults,
+    summary="Proposed exemptions with their evidence (JSON, or ?format=csv)",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **problem_responses(404, 422),
+    },
+)
+def job_results(
+    job_id: JobId,
+    session: SessionDep,
+    service: Service,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    payload = service.results(session, job_id)
+    job = payload.pop("job")
+    if format == "csv":
+        return Response(
+            content=results_csv(payload),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "content-disposition": f'attachment; filename="articulation-{job_id}.csv"',
+                "x-job-status": job["status"],
+                "x-results-complete": "true" if payload["complete"] else "false",
+            },
+        )
+    return {"job": _job_out(job), **payload}

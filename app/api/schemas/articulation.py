@@ -1,0 +1,215 @@
+"""Schemas of articulation and batch jobs (``/v1/articulations``, ``/v1/batch/articulations``,
+``/v1/jobs``); ``docs/credit-transfer.md`` has examples."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.services.articulation import MAX_COURSES, MAX_OUTCOMES, MAX_SYNC_COURSES, IncomingCourse
+
+Text = Annotated[str, StringConstraints(max_length=5000)]
+
+
+class CreditsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: float = Field(ge=0)
+    system: str = Field(min_length=1, max_length=100)
+
+
+class IncomingCourseIn(BaseModel):
+    """An incoming course or micro-credential."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(
+        None, max_length=200, description="Your id for it (default: its position, #1, #2…)"
+    )
+    title: str | None = Field(None, max_length=5000)
+    credits: float | CreditsIn | None = Field(
+        None, description="A number (in credit_system, default ECTS) or {value, system}"
+    )
+    credit_system: str | None = Field(
+        None, max_length=100, description="ects, uk-cats, scqf, us-semester, hours, …"
+    )
+    eqf_level: int | None = Field(None, ge=1, le=8)
+    level: str | None = Field(
+        None, max_length=300, description="A framework level in any identifier form (IE:8, …)"
+    )
+    learning_outcomes: list[Text] = Field(min_length=1, max_length=MAX_OUTCOMES)
+
+    def incoming(self, where: str) -> IncomingCourse:
+        value, system = (
+            (self.credits.value, self.credits.system)
+            if isinstance(self.credits, CreditsIn)
+            else (self.credits, self.credit_system)
+        )
+        return IncomingCourse(
+            where=where,
+            id=self.id,
+            title=self.title,
+            outcomes=tuple(self.learning_outcomes),
+            credits=value,
+            credit_system=system,
+            eqf_level=self.eqf_level,
+            level=self.level,
+        )
+
+
+class ArticulationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    qualification_id: str = Field(min_length=1, max_length=64)
+    courses: list[IncomingCourseIn] = Field(min_length=1, max_length=MAX_SYNC_COURSES)
+
+
+class BatchArticulationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    qualification_id: str | None = Field(
+        None, max_length=64, description="Or give it as the query parameter qualification_id"
+    )
+    courses: list[IncomingCourseIn] = Field(min_length=1, max_length=MAX_COURSES)
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+class ProgressOut(BaseModel):
+    done: int
+    failed: int
+    total: int
+    percent: float
+
+
+class JobLinks(BaseModel):
+    self: str
+    results: str
+    results_csv: str
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    target: str = Field(description="What the job works on (articulation: the qualification id)")
+    status: Literal["queued", "running", "done", "failed"]
+    progress: ProgressOut
+    attempts: int
+    error: str | None
+    created_at: str | None
+    updated_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    lease_expires_at: str | None
+    content_hash: str
+    params: dict[str, Any]
+    created: bool = Field(True, description="False: the same batch was submitted before")
+    links: JobLinks
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+class RangeOut(BaseModel):
+    min: float
+    max: float
+
+
+class UncoveredOut(BaseModel):
+    index: int
+    text: str | None
+
+
+class PairOut(BaseModel):
+    course: str
+    course_outcome: int
+    module_outcome: int
+    score: float
+    semantic: float | None
+    lexical: float
+    course_text: str | None
+    module_text: str | None
+
+
+class LevelOut(BaseModel):
+    course: str
+    course_eqf: int | None
+    module_eqf: int | None
+    compatible: bool | None = Field(description="None: a level is not known, not checked")
+    reason: str
+
+
+class CreditsOut(BaseModel):
+    courses_ects: RangeOut | None
+    module_ects: RangeOut | None
+    ratio: float | None
+    sufficient: bool | None
+    bridgeable: bool
+    reason: str
+
+
+class ProposalOut(BaseModel):
+    module: str
+    module_title: str
+    kind: Literal["one_to_one", "one_to_many", "many_to_one"]
+    decision: Literal["replace", "conditional"]
+    courses: list[str]
+    coverage: float
+    covered_outcomes: list[int]
+    uncovered_outcomes: list[UncoveredOut]
+    pairs: list[PairOut]
+    level: list[LevelOut]
+    credits: CreditsOut
+    siblings: list[str]
+    reasons: list[str]
+
+
+class ModuleResultOut(BaseModel):
+    code: str
+    title: str
+    credits_ects: RangeOut | None
+    eqf_level: int | None
+    outcomes: int
+    proposals: list[ProposalOut]
+
+
+class CourseResultOut(BaseModel):
+    seq: int
+    id: str
+    title: str
+    credits_ects: RangeOut | None
+    eqf_level: int | None
+    status: Literal["pending", "done", "failed"]
+    modules: list[str]
+    error: str | None
+
+
+class QualificationRef(BaseModel):
+    id: str | None
+    title: str
+    institution: str
+    modules: int
+
+
+class SummaryOut(BaseModel):
+    courses: int
+    courses_processed: int
+    courses_failed: int
+    courses_with_proposals: int
+    modules: int
+    modules_replaceable: int
+    modules_conditional: int
+    exempted_credits_ects: RangeOut | None
+
+
+class ArticulationResults(BaseModel):
+    job: JobOut | None = None
+    complete: bool = Field(description="False while a job is still running: partial results")
+    qualification: QualificationRef
+    summary: SummaryOut
+    modules: list[ModuleResultOut]
+    courses: list[CourseResultOut]
+    warnings: list[str]
+    versions: dict[str, Any]

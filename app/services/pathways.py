@@ -1,0 +1,524 @@
+"""Stackability use cases: a learner's micro-credentials against a qualification (what is
+covered, what remains, ranked paths to complete it) and across the catalogue (what they stack
+into).
+
+Held credentials are stored ids or inline plain-JSON credentials (read, levels resolved, not
+stored: a what-if question leaves no record). The offerings a path may use are the target's own
+modules (taking the module itself) and the modules of every other catalogue programme (a
+micro-credential programme's modules are micro-credentials), with their credits, levels,
+prerequisites and published costs. The articulation engine (:mod:`app.core.articulation`)
+matches everything against the target's outcome index; :mod:`app.core.pathways` plans.
+
+Scale: the catalogue is read programme by programme up to ``max_programmes``; offerings are
+embedded once per text (the model's per-text cache), the target's index once per programme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.core.articulation import (
+    Course,
+    CourseMatch,
+    TargetIndex,
+    TargetModule,
+    course_to_json,
+    match_courses,
+    range_to_json,
+)
+from app.core.catalogue import Programme
+from app.core.credentials import SourceFormat, credential_from_json
+from app.core.credits import Range
+from app.core.errors import DomainError, InvalidInput
+from app.core.pathways import (
+    ModuleStatus,
+    Objective,
+    Offering,
+    Path,
+    PathwayPlan,
+    plan_pathways,
+    stack_into,
+)
+from app.services.articulation import (
+    ArticulationService,
+    credential_course,
+    module_eqf,
+    target_modules,
+)
+from app.services.credentials import CredentialService
+
+MAX_HELD = 50
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRef:
+    """A held credential: a stored id, or an inline plain-JSON document."""
+
+    where: str  # JSON pointer of the reference in the request
+    credential_id: str | None = None
+    credential: dict[str, Any] | None = None
+    id_where: str | None = None  # where the id itself is, when not at ``where/credential_id``
+
+
+def _text(items: Sequence[str], i: int) -> str | None:
+    return items[i] if 0 <= i < len(items) else None
+
+
+class PathwayService:
+    def __init__(
+        self,
+        articulation: ArticulationService,
+        credentials: CredentialService,
+        *,
+        max_programmes: int = 200,
+        match_cache: int = 16,
+    ) -> None:
+        self.articulation = articulation
+        self.credentials = credentials
+        self.max_programmes = max_programmes
+        # How the catalogue's offerings match a target changes only when the catalogue, the
+        # target, the model or the policy does; a learner's request changes only the held
+        # credentials. So offering matches are kept per (target, model, offerings) content.
+        self._matches: OrderedDict[str, list[CourseMatch]] = OrderedDict()
+        self._match_cache = match_cache
+        self._lock = threading.Lock()
+
+    @property
+    def policy_version(self) -> str:
+        return self.articulation.policy.version
+
+    # --- inputs ---------------------------------------------------------------------------
+
+    def held(self, session: Session, refs: Sequence[HeldRef]) -> tuple[list[Course], list[str]]:
+        """The held credentials as courses (ECTS, EQF, outcomes), with notes."""
+        if len(refs) > MAX_HELD:
+            raise InvalidInput("/held", f"at most {MAX_HELD} held credentials")
+        a = self.articulation
+        courses: list[Course] = []
+        notes: list[str] = []
+        seen: set[str] = set()
+        for n, ref in enumerate(refs):
+            if ref.credential_id is not None:
+                try:
+                    stored = self.credentials.get(session, ref.credential_id)
+                except DomainError as exc:
+                    exc.field = ref.id_where or f"{ref.where}/credential_id"
+                    raise
+                credential = credential_from_json(stored.credential)
+                cid = stored.id
+            elif ref.credential is not None:
+                try:
+                    report = self.credentials.read(
+                        json.dumps(ref.credential), forced=SourceFormat.PLAIN
+                    )
+                except DomainError as exc:
+                    inner = exc.field if exc.field and exc.field.startswith("/") else ""
+                    exc.field = f"{ref.where}/credential{inner}"
+                    raise
+                credential = report.credential
+                cid = f"held-{n + 1}"
+            else:
+                raise InvalidInput(ref.where, "give credential_id or an inline credential")
+            if cid in seen:
+                continue
+            seen.add(cid)
+            course, more = credential_course(a.registry, a.credit_systems, credential, cid)
+            courses.append(course)
+            notes.extend(more)
+        return courses, notes
+
+    def _programmes(self, session: Session, *, exclude: str | None = None) -> list[Programme]:
+        """Catalogue programmes, newest first, up to ``max_programmes``."""
+        out: list[Programme] = []
+        offset = 0
+        while len(out) < self.max_programmes:
+            page = self.articulation.catalogue.search(session, limit=100, offset=offset)
+            for summary in page.items:
+                if summary.id != exclude:
+                    out.append(self.articulation.catalogue.get(session, summary.id).programme)
+            if page.next_offset is None:
+                break
+            offset = page.next_offset
+        return out[: self.max_programmes]
+
+    def _offerings(
+        self, session: Session, programme: Programme, modules: Sequence[TargetModule]
+    ) -> tuple[list[Offering], int]:
+        a = self.articulation
+        offerings = [
+            Offering(
+                Course(m.code, m.title, m.outcomes, m.credits_ects, m.eqf_level),
+                "target_module",
+                provider=f"{programme.title} ({programme.institution.name})",
+                cost=src.cost.amount if src.cost else None,
+                currency=src.cost.currency if src.cost else None,
+                covers_module=m.code,
+            )
+            for m, src in zip(modules, programme.modules, strict=True)
+        ]
+        others = self._programmes(session, exclude=programme.id)
+        for other in others:
+            micro = "micro" in (other.award or "").casefold()
+            converted, _ = target_modules(a.registry, a.credit_systems, other)
+            for src, m in zip(other.modules, converted, strict=True):
+                offerings.append(
+                    Offering(
+                        Course(
+                            f"{other.id}:{src.code}",
+                            src.title,
+                            m.outcomes,
+                            m.credits_ects,
+                            module_eqf(a.registry, src, other),
+                        ),
+                        "micro_credential" if micro else "module",
+                        provider=f"{other.title} ({other.institution.name})",
+                        cost=src.cost.amount if src.cost else None,
+                        currency=src.cost.currency if src.cost else None,
+                        prerequisites=tuple(f"{other.id}:{p}" for p in src.prerequisites),
+                    )
+                )
+        return offerings, len(others)
+
+    # --- use cases ------------------------------------------------------------------------
+
+    def plan(
+        self,
+        session: Session,
+        qualification_id: str,
+        held: Sequence[HeldRef],
+        *,
+        objective: Objective = Objective.CREDITS,
+        limit: int = 3,
+        use_catalogue: bool = True,
+    ) -> dict[str, Any]:
+        """What the held credentials cover of the qualification and ranked paths to finish."""
+        a = self.articulation
+        courses, notes = self.held(session, held)
+        stored = a.catalogue.get(session, qualification_id)
+        programme = stored.programme
+        modules, warnings = target_modules(a.registry, a.credit_systems, programme)
+        index = a.index_for(stored.content_hash, modules)
+        if use_catalogue:
+            offerings, programmes = self._offerings(session, programme, modules)
+        else:
+            offerings = self._offerings_target_only(programme, modules)
+            programmes = 0
+        external = [o.course for o in offerings if o.covers_module is None]
+        embedder, policy = a.inference.embedder, a.policy
+        held_matches = a.inference.run(lambda: match_courses(courses, index, embedder, policy))
+        offering_matches = self._offering_matches(stored.content_hash, index, external)
+        plan = plan_pathways(
+            modules,
+            courses,
+            held_matches,
+            offerings,
+            offering_matches,
+            policy,
+            objective=objective,
+            limit=limit,
+        )
+        return self._plan_json(
+            programme,
+            courses,
+            plan,
+            programmes,
+            [*notes, *warnings, *a.inference.warnings],
+        )
+
+    def _offering_matches(
+        self, target_key: str, index: TargetIndex, external: Sequence[Course]
+    ) -> list[CourseMatch]:
+        a = self.articulation
+        digest = hashlib.sha256()
+        for key in (target_key, a.inference.model_id, a.inference.model_version, a.policy_sha256):
+            digest.update(key.encode("utf-8") + b"\x1f")
+        for course in external:
+            digest.update(json.dumps(course_to_json(course), sort_keys=True).encode("utf-8"))
+        key = digest.hexdigest()
+        with self._lock:
+            found = self._matches.get(key)
+            if found is not None:
+                self._matches.move_to_end(key)
+                return found
+        # An offering replaces one or two modules: fewer candidates are rescored than for an
+        # incoming course in a batch.
+        narrow = replace(
+            a.policy,
+            options=replace(
+                a.policy.options, candidate_modules=a.policy.options.pathway_candidates
+            ),
+        )
+        embedder = a.inference.embedder
+        matches = a.inference.run(lambda: match_courses(external, index, embedder, narrow))
+        with self._lock:
+            self._matches[key] = matches
+            while len(self._matches) > self._match_cache:
+                self._matches.popitem(last=False)
+        return matches
+
+    def _offerings_target_only(
+        self, programme: Programme, modules: Sequence[TargetModule]
+    ) -> list[Offering]:
+        return [
+            Offering(
+                Course(m.code, m.title, m.outcomes, m.credits_ects, m.eqf_level),
+                "target_module",
+                provider=programme.title,
+                cost=src.cost.amount if src.cost else None,
+                currency=src.cost.currency if src.cost else None,
+                covers_module=m.code,
+            )
+            for m, src in zip(modules, programme.modules, strict=True)
+        ]
+
+    def stack(
+        self, session: Session, held: Sequence[HeldRef], *, limit: int = 10
+    ) -> dict[str, Any]:
+        """Programmes of the catalogue the held credentials stack into, by covered share."""
+        a = self.articulation
+        courses, notes = self.held(session, held)
+        programmes = self._programmes(session)
+        combined: list[TargetModule] = []
+        per: list[tuple[Programme, tuple[TargetModule, ...]]] = []
+        for p in programmes:
+            modules, _ = target_modules(a.registry, a.credit_systems, p)
+            per.append((p, modules))
+            combined.extend(replace(m, code=f"{p.id}::{m.code}") for m in modules)
+        key = hashlib.sha256("|".join(p.id or "" for p in programmes).encode()).hexdigest()
+        index = a.index_for(f"stack:{key}", combined)
+        # Held credentials are few: let each reach many modules of the whole catalogue.
+        wide = replace(
+            a.policy,
+            options=replace(
+                a.policy.options, candidate_modules=max(a.policy.options.candidate_modules, 200)
+            ),
+        )
+        embedder = a.inference.embedder
+        matches = a.inference.run(lambda: match_courses(courses, index, embedder, wide))
+        inputs = []
+        for p, modules in per:
+            prefix = f"{p.id}::"
+            split = [
+                CourseMatch(
+                    m.course,
+                    tuple(
+                        replace(mm, module=mm.module[len(prefix) :])
+                        for mm in m.modules
+                        if mm.module.startswith(prefix)
+                    ),
+                )
+                for m in matches
+            ]
+            inputs.append((p.id or "", p.title, modules, split))
+        ranked = stack_into(courses, inputs, a.policy)[:limit]
+        by_id = {p.id: p for p in programmes}
+        items = []
+        for r in ranked:
+            p = by_id[r.programme_id]
+            covered = [s for s in r.required if s.covered]
+            remaining = [s for s in r.required if not s.covered]
+            items.append(
+                {
+                    "qualification": {
+                        "id": p.id,
+                        "title": p.title,
+                        "institution": p.institution.name,
+                        "award": p.award,
+                        "eqf_level": p.eqf_level,
+                    },
+                    "share": r.share,
+                    "basis": r.basis,
+                    "covered_modules": [s.module.code for s in covered],
+                    "remaining_modules": [s.module.code for s in remaining],
+                    "covered_credits_ects": range_to_json(_sum([s.module for s in covered])),
+                    "remaining_credits_ects": range_to_json(_sum([s.module for s in remaining])),
+                    "outcomes": {
+                        "covered": sum(
+                            len(s.module.outcomes) if s.covered else len(s.covered_outcomes)
+                            for s in r.required
+                        ),
+                        "total": sum(len(s.module.outcomes) for s in r.required),
+                    },
+                    "modules": [_status_json(s) for s in r.required],
+                }
+            )
+        return {
+            "held": [_course_json(c) for c in courses],
+            "items": items,
+            "programmes_considered": len(programmes),
+            "warnings": [*notes, *a.inference.warnings],
+            "versions": self._versions(),
+        }
+
+    # --- JSON -----------------------------------------------------------------------------
+
+    def _versions(self) -> dict[str, Any]:
+        a = self.articulation
+        release = a.registry.release
+        return {
+            "policy": {"version": a.policy.version, "sha256": a.policy_sha256},
+            "model": {"id": a.inference.model_id, "version": a.inference.model_version},
+            "data_release": {"id": release.label, "content_hash": release.content_hash},
+            "credit_systems": a.credit_systems.version,
+        }
+
+    def _plan_json(
+        self,
+        programme: Programme,
+        held: Sequence[Course],
+        plan: PathwayPlan,
+        programmes: int,
+        warnings: list[str],
+    ) -> dict[str, Any]:
+        done, total = plan.outcomes()
+        covered = [s for s in plan.required if s.covered]
+        remaining = [s for s in plan.required if not s.covered]
+        return {
+            "qualification": {
+                "id": programme.id,
+                "title": programme.title,
+                "institution": programme.institution.name,
+                "modules": len(programme.modules),
+            },
+            "objective": plan.objective.value,
+            "held": [_course_json(c) for c in held],
+            "covered": {
+                "modules": [s.module.code for s in covered],
+                "credits_ects": range_to_json(_sum([s.module for s in covered])),
+                "outcomes": done,
+            },
+            "remaining": {
+                "modules": [s.module.code for s in remaining],
+                "credits_ects": range_to_json(_sum([s.module for s in remaining])),
+                "outcomes": total - done,
+            },
+            "outcomes_total": total,
+            "modules": [_status_json(s) for s in plan.required],
+            "paths": [
+                _path_json(rank, p, {s.module.code: s.module for s in plan.required})
+                for rank, p in enumerate(plan.paths, 1)
+            ],
+            "algorithm": plan.algorithm,
+            "notes": list(plan.notes),
+            "offerings_considered": plan.offerings_considered,
+            "programmes_considered": programmes,
+            "warnings": warnings,
+            "versions": self._versions(),
+        }
+
+
+def _sum(modules: Sequence[TargetModule]) -> Range | None:
+    if any(m.credits_ects is None for m in modules):
+        return None
+    return Range(
+        sum(m.credits_ects.minimum for m in modules if m.credits_ects),
+        sum(m.credits_ects.maximum for m in modules if m.credits_ects),
+    )
+
+
+def _course_json(c: Course) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "credits_ects": range_to_json(c.credits_ects),
+        "eqf_level": c.eqf_level,
+        "outcomes": len(c.outcomes),
+    }
+
+
+def _status_json(s: ModuleStatus) -> dict[str, Any]:
+    status = "covered" if s.covered else ("partly_covered" if s.covered_outcomes else "remaining")
+    return {
+        "code": s.module.code,
+        "title": s.module.title,
+        "credits_ects": range_to_json(s.module.credits_ects),
+        "eqf_level": s.module.eqf_level,
+        "status": status,
+        "covered_outcomes": [
+            {"index": j, "text": _text(s.module.outcomes, j)} for j in s.covered_outcomes
+        ],
+        "outcomes": len(s.module.outcomes),
+        "by": list(s.by),
+        "reason": s.reason,
+    }
+
+
+def _path_json(rank: int, path: Path, modules: dict[str, TargetModule]) -> dict[str, Any]:
+    steps = []
+    for order, step in enumerate(path.steps, 1):
+        o = step.offering
+        steps.append(
+            {
+                "order": order,
+                "offering": {
+                    "id": o.id,
+                    "title": o.course.title,
+                    "kind": o.kind,
+                    "provider": o.provider,
+                    "credits_ects": range_to_json(o.course.credits_ects),
+                    "eqf_level": o.course.eqf_level,
+                    "cost": {"amount": o.cost, "currency": o.currency}
+                    if o.cost is not None
+                    else None,
+                },
+                "requires": list(step.requires),
+                "prerequisite_only": step.prerequisite_only,
+                "contributions": [
+                    {
+                        "module": c.module,
+                        "takes_module": o.covers_module == c.module,
+                        "outcomes": list(c.outcomes),
+                        "completes": c.completes,
+                        "together_with": list(c.together_with),
+                        "level": {
+                            "course_eqf": c.level.course_eqf,
+                            "module_eqf": c.level.module_eqf,
+                            "compatible": c.level.compatible,
+                            "reason": c.level.reason,
+                        }
+                        if c.level is not None
+                        else None,
+                        "pairs": [
+                            {
+                                "offering_outcome": e.course_outcome,
+                                "module_outcome": e.module_outcome,
+                                "score": e.score,
+                                "offering_text": _text(o.course.outcomes, e.course_outcome),
+                                "module_text": _text(modules[c.module].outcomes, e.module_outcome)
+                                if c.module in modules
+                                else None,
+                            }
+                            for e in c.pairs
+                        ],
+                    }
+                    for c in step.contributions
+                ],
+            }
+        )
+    return {
+        "rank": rank,
+        "credits_ects": range_to_json(path.credits),
+        "cost": {
+            "amount": path.cost,
+            "currency": path.currency,
+            "steps_without_cost": path.unknown_cost_steps,
+        },
+        "steps": steps,
+    }
+
+
+def build_pathway_service(state: Any, articulation: ArticulationService) -> PathwayService:
+    from app.adapters.importers.safety import ImportLimits
+
+    return PathwayService(
+        articulation,
+        CredentialService(articulation.registry, ImportLimits.from_settings(state.settings)),
+    )
