@@ -20,11 +20,13 @@ the item's jurisdiction).
 from __future__ import annotations
 
 import csv
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 from app.core.level_estimation import LevelEstimator
 from app.reference.loader import load_release
 from app.reference.policies import load_policy

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 from app.settings import PROJECT_ROOT, EmbeddingSettings, Settings
 
 SENTENCES = PROJECT_ROOT / "benchmarks" / "data" / "outcome_sentences.txt"
