@@ -12,7 +12,9 @@ from app.services.registry import Registry
 from app.settings import Settings
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Plain look-ups are ``async def``: FastAPI runs a sync dependency in the thread pool, and that
+# hop costs more than the look-up itself on every request.
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -30,7 +32,7 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_registry(request: Request) -> Registry:
+async def get_registry(request: Request) -> Registry:
     registry: Registry = request.app.state.registry
     return registry
 
