@@ -50,7 +50,7 @@ from app.core.articulation import (
     propose,
     range_to_json,
 )
-from app.core.catalogue import Cycle, Module, ModuleStatus, Programme
+from app.core.catalogue import ModuleStatus, Programme
 from app.core.credentials import MicroCredential
 from app.core.credits import CreditSystems, Range, convert
 from app.core.errors import DomainError, InvalidInput
@@ -69,7 +69,7 @@ from app.services.jobs import (
     job_json,
     utcnow,
 )
-from app.services.recognition import CachedEmbedder
+from app.services.recognition import CachedEmbedder, module_eqf
 from app.services.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,6 @@ MAX_COURSES = 5000  # per batch; the body-size limit usually binds first
 MAX_SYNC_COURSES = 100  # POST /v1/articulations answers at once; more is a batch job
 MAX_OUTCOMES = 100  # per course
 MAX_TEXT = 5000  # characters per outcome or title
-_CYCLE_EQF = {Cycle.SHORT: 5, Cycle.FIRST: 6, Cycle.SECOND: 7, Cycle.THIRD: 8}
 
 
 # --- inference: the model (if any) and the thread it must run on -------------------------------
@@ -127,20 +126,6 @@ class Inference:
 
 
 # --- programmes and credentials as the core sees them -------------------------------------------
-
-
-def module_eqf(registry: Registry, module: Module, programme: Programme) -> int | None:
-    """A module's EQF level: through its framework level, else its cycle, else the programme's
-    (the same reading as recognition's)."""
-    if module.level is not None:
-        edges = registry.eqf_edges(module.level)
-        if edges:
-            return int(edges[0].target.code)
-        if module.level.framework == EQF_ID:
-            return int(module.level.code)
-    if module.cycle is not None:
-        return _CYCLE_EQF.get(module.cycle)
-    return programme.eqf_level
 
 
 def to_ects(

@@ -50,10 +50,10 @@ from app.core.pathways import (
 from app.services.articulation import (
     ArticulationService,
     credential_course,
-    module_eqf,
     target_modules,
 )
 from app.services.credentials import CredentialService
+from app.services.recognition import module_eqf
 
 MAX_HELD = 50
 

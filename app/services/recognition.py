@@ -58,6 +58,20 @@ T = TypeVar("T")
 _CYCLE_EQF = {Cycle.SHORT: 5, Cycle.FIRST: 6, Cycle.SECOND: 7, Cycle.THIRD: 8}
 
 
+def module_eqf(registry: Registry, module: Module, programme: Programme) -> int | None:
+    """A module's EQF level: through its framework level, else its QF-EHEA cycle, else the
+    programme's. Recognition, articulation and pathways all place modules this way."""
+    if module.level is not None:
+        edges = registry.eqf_edges(module.level)
+        if edges:
+            return int(edges[0].target.code)
+        if module.level.framework == EQF_ID:
+            return int(module.level.code)
+    if module.cycle is not None:
+        return _CYCLE_EQF.get(module.cycle)
+    return programme.eqf_level
+
+
 # --- a text-keyed embedding cache: catalogue outcomes are embedded once, not per request --------
 
 
@@ -326,17 +340,6 @@ class RecognitionService:
 
         return compare_level(self.registry.graph, source, target, as_of=as_of)
 
-    def _module_eqf(self, m: Module, programme: Programme) -> int | None:
-        if m.level is not None:
-            edges = self.registry.eqf_edges(m.level)
-            if edges:
-                return int(edges[0].target.code)
-            if m.level.framework == EQF_ID:
-                return int(m.level.code)
-        if m.cycle is not None:
-            return _CYCLE_EQF.get(m.cycle)
-        return programme.eqf_level
-
     def _module_credits(self, m: Module) -> Range | None:
         if m.credits is None:
             return None
@@ -402,7 +405,7 @@ class RecognitionService:
         level_notes: list[str] = []
         if programme is not None and target_eqf is None:
             # A programme that publishes no award level is placed by its modules' levels.
-            levels = [e for e in (self._module_eqf(m, programme) for m in modules) if e]
+            levels = [e for e in (module_eqf(self.registry, m, programme) for m in modules) if e]
             if levels:
                 target_eqf = max(set(levels), key=levels.count)
                 level_notes.append(
@@ -420,7 +423,7 @@ class RecognitionService:
                     code=m.code,
                     title=m.title,
                     credits_ects=self._module_credits(m),
-                    eqf_level=self._module_eqf(m, programme),
+                    eqf_level=module_eqf(self.registry, m, programme),
                     outcomes=m.learning_outcomes,
                     compulsory=(m.status is None or m.status.value == "compulsory"),
                 )
