@@ -44,9 +44,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 from app.settings import PROJECT_ROOT, EmbeddingSettings, Settings
+from benchmarks.machine import describe as describe_machine
 
 SENTENCES = PROJECT_ROOT / "benchmarks" / "data" / "outcome_sentences.txt"
 WARMUP, REPEATS = 10, 100
+# PERFORMANCE.md §2.2: int8 MiniLM, 10 short outcomes, on the machine where the targets were set.
+MODEL_REFERENCE_MS = 12.0
 SHORT_OUTCOMES = [
     "analyse financial statements of small companies",
     "write SQL queries to retrieve data",
@@ -96,7 +99,9 @@ def engine_for(backend: str) -> Any:
 # --- 1. in-process -------------------------------------------------------------------------
 
 
-def in_process(engine: Any, sentences: list[str]) -> None:
+def in_process(engine: Any, sentences: list[str]) -> float:
+    """Section 1; returns how much slower the model runs here than where targets were set."""
+    from app.core.lexical import process
     from app.core.outcomes import segment
 
     print(
@@ -117,10 +122,11 @@ def in_process(engine: Any, sentences: list[str]) -> None:
     a = rng.standard_normal((10, 384), dtype=np.float32)
     b = rng.standard_normal((384, 27_792), dtype=np.float32)
     line("in-run baseline: fp32 GEMM 10×384 @ 384×27,792 (1 BLAS thread)", timed(lambda: a @ b))
-    line(
-        "in-run baseline: encode 10 short outcomes (quiet machine ≈ 12 ms)",
-        timed(lambda: m.embedder.encode(SHORT_OUTCOMES)),
-    )
+    baseline = timed(lambda: m.embedder.encode(SHORT_OUTCOMES))
+    line("in-run baseline: encode 10 short outcomes (PERFORMANCE.md: 12 ms)", baseline)
+    # How much slower the model runs here than where the targets were set: the targets were
+    # derived from that machine's figures, so this is the factor to read them with.
+    slowdown = max(1.0, pct(baseline, 50) / MODEL_REFERENCE_MS)
     vectors = m.embedder.encode(batch())
     line("encode 10", timed(lambda: m.embedder.encode(batch())))
     line(
@@ -128,22 +134,25 @@ def in_process(engine: Any, sentences: list[str]) -> None:
         timed(lambda: m.index.search(vectors, m.policy.retrieval_rows)),
     )
     segs = [segment(s) for s in batch()]
-    cands = m._semantic_candidates(vectors)
-    line(
-        "lexical rescoring of the top 50 (rapidfuzz token_set_ratio)",
-        timed(
-            lambda: [
-                m._score_statement(0, seg.segments[0].text, c)
-                for seg, c in zip(segs, cands, strict=True)
-            ]
-        ),
-    )
+    cands = [m._reachable(c) for c in m._semantic_candidates(vectors)]
+
+    def rescore() -> None:
+        texts = [seg.segments[0].text for seg in segs]
+        lexical = m.labels.best_labels_many(
+            [process(t) for t in texts], [[c.concept for c in cl] for cl in cands]
+        )
+        for text, cl, lex in zip(texts, cands, lexical, strict=True):
+            m._score_statement(0, text, cl, limit=10, lexical=lex)
+
+    line("lexical rescoring of the top 50 (rapidfuzz token_set_ratio)", timed(rescore))
     total = timed(lambda: engine.run_sync(lambda: engine.skills(batch(), 10)))
     line(
         "whole match (segment + encode + top-k + rescoring + fusion)",
         total,
-        "target p50 < 25 ms (T2/T3)",
+        f"target p50 < 25 ms (T2/T3); × {slowdown:.1f} for this machine's model speed "
+        f"= {25 * slowdown:.0f} ms",
     )
+    return slowdown
 
 
 # --- 2. esco-skill-extractor -----------------------------------------------------------------
@@ -260,7 +269,7 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def http_load(sentences: list[str], seconds: float, backend: str) -> None:
+def http_load(sentences: list[str], seconds: float, backend: str, slowdown: float = 1.0) -> None:
     print(f"\n3. HTTP: uvicorn, 1 worker, 127.0.0.1, backend {backend}, BLAS 1 thread")
     port = _free_port()
     tmp = tempfile.mkdtemp(prefix="passerelle-bench-")
@@ -294,6 +303,13 @@ def http_load(sentences: list[str], seconds: float, backend: str) -> None:
                 if clients == 4
                 else "target p50 < 25 ms, p99 < 40 ms (T9)"
             )
+            if slowdown > 1.0:
+                target += (
+                    f"; × {slowdown:.1f} here: ≥ {40 / slowdown:.0f} req/s, "
+                    f"p99 < {130 * slowdown:.0f} ms"
+                    if clients == 4
+                    else f"; × {slowdown:.1f} here: p50 < {25 * slowdown:.0f} ms"
+                )
             print(
                 f"  {clients} client(s): {rate:6.1f} req/s, p50 {pct(lat, 50):6.1f} ms, "
                 f"p99 {pct(lat, 99):6.1f} ms, errors {errors}   {target}"
@@ -409,6 +425,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="per HTTP load step")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    describe_machine()
 
     sentences = load_sentences()
     t = time.perf_counter()
@@ -419,15 +436,16 @@ def main() -> None:
     )
     for w in engine.startup_warnings:
         print(f"  warning: {w}")
+    slowdown = 1.0
     if engine.lexical_only:
         print("  (lexical-only: no model; the figures below are for rapidfuzz alone)")
     else:
-        in_process(engine, sentences)
+        slowdown = in_process(engine, sentences)
     if not args.skip_extractor and not engine.lexical_only:
         extractor_comparison(engine, sentences)
     engine.close()
     if not args.skip_http:
-        http_load(sentences, args.seconds, args.backend)
+        http_load(sentences, args.seconds, args.backend, slowdown)
 
 
 if __name__ == "__main__":

@@ -143,64 +143,106 @@ class SkillMatcher:
 
     # --- scoring ---------------------------------------------------------------------------
 
-    def _score_statement(
-        self, seg_index: int, statement: str, cands: list[_Candidate]
-    ) -> list[SkillMatch]:
+    def _reachable(self, cands: list[_Candidate]) -> list[_Candidate]:
+        """Drop candidates whose cosine cannot reach the thresholds even with a perfect lexical
+        score, before the (comparatively costly) lexical rescoring."""
         p = self.policy
-        # A candidate whose cosine cannot reach the thresholds even with a perfect lexical score
-        # is dropped before the (comparatively costly) lexical rescoring.
         floor = max(p.min_semantic, (p.min_score - p.lexical_weight) / max(p.semantic_weight, 1e-9))
-        cands = [c for c in cands if c.cosine is None or c.cosine >= floor]
+        return [c for c in cands if c.cosine is None or c.cosine >= floor]
+
+    def _score_statement(
+        self,
+        seg_index: int,
+        statement: str,
+        cands: list[_Candidate],
+        limit: int | None = None,
+        lexical: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
+    ) -> list[SkillMatch]:
+        """The candidates that pass the thresholds, best first (at most ``limit`` of them).
+
+        ``lexical`` is the statement's :meth:`LabelIndex.best_labels` over ``cands`` when the
+        caller computed it for several statements at once (and already dropped unreachable
+        candidates). Scores are computed for every candidate at once; only the ``limit``
+        reported ones become :class:`SkillMatch` objects with their evidence (building all 50
+        cost more than the lexical rescoring itself).
+        """
+        p = self.policy
+        if lexical is None:
+            cands = self._reachable(cands)
+            if not cands:
+                return []
+            lexical = self.labels.best_labels(process(statement), [c.concept for c in cands])
         if not cands:
             return []
-        lex, where = self.labels.best_labels(process(statement), [c.concept for c in cands])
-        matches: list[SkillMatch] = []
-        for cand, lex_score, label_pos in zip(cands, lex.tolist(), where.tolist(), strict=True):
-            concept = self.taxonomy.concepts[cand.concept]
-            lexical_label = self.labels.raw[label_pos] if lex_score > 0 else None
-            lex_field = (
-                IndexField.LABEL
-                if label_pos == int(self.labels.offsets[cand.concept])
-                else IndexField.ALT_LABEL
-            )
-            if cand.cosine is None:
-                info = float(self.labels.information[label_pos]) if lexical_label else 0.0
-                score = lex_score * min(1.0, info / p.lexical_only_full_information)
-                if score < p.lexical_only_min_score:
-                    continue
-                matched_field, matched_text = lex_field, lexical_label or concept.label
+        lex, where = lexical
+        if cands[0].cosine is None:  # lexical-only (a statement's candidates are all one kind)
+            info = self.labels.information[where] * (lex > 0)
+            scores = lex * np.minimum(1.0, info / p.lexical_only_full_information)
+            keep = scores >= p.lexical_only_min_score
+        else:
+            cosines = np.asarray([c.cosine for c in cands], dtype=np.float64)
+            scores = p.semantic_weight * cosines + p.lexical_weight * lex
+            keep = (cosines >= p.min_semantic) & (scores >= p.min_score)
+        preferred = where == self.labels.offsets[[c.concept for c in cands]]
+        ranked: list[tuple[float, float, bool, str, int]] = []
+        for i in np.flatnonzero(keep).tolist():
+            cand = cands[i]
+            score, lex_score = round(float(scores[i]), 6), round(float(lex[i]), 6)
+            # Mirrors the matched field chosen in _skill_match.
+            if cand.cosine is None or (lex[i] > 0 and lex[i] >= cand.cosine):
+                on_label = bool(preferred[i])
             else:
-                if cand.cosine < p.min_semantic:
-                    continue
-                score = p.semantic_weight * cand.cosine + p.lexical_weight * lex_score
-                if score < p.min_score:
-                    continue
-                if lexical_label is not None and lex_score >= cand.cosine:
-                    matched_field, matched_text = lex_field, lexical_label
-                elif cand.row_field is IndexField.DESCRIPTION:
-                    matched_field, matched_text = IndexField.DESCRIPTION, description_text(concept)
-                else:
-                    matched_field, matched_text = IndexField.LABEL, concept.label
-            matches.append(
-                SkillMatch(
-                    concept=cand.concept,
-                    uri=concept.uri,
-                    label=concept.label,
-                    skill_type=concept.skill_type,
-                    score=round(float(score), 6),
-                    evidence=SkillEvidence(
-                        segment=seg_index,
-                        statement=statement,
-                        matched_field=matched_field,
-                        matched_text=matched_text,
-                        semantic=None if cand.cosine is None else round(cand.cosine, 6),
-                        semantic_field=cand.row_field,
-                        lexical=round(float(lex_score), 6),
-                        lexical_label=lexical_label,
-                    ),
-                )
-            )
-        return matches
+                on_label = cand.row_field is IndexField.LABEL
+            uri = self.taxonomy.concepts[cand.concept].uri
+            # The reporting order (see match_segmented): score, lexical, preferred label, URI.
+            ranked.append((-score, -lex_score, not on_label, uri, i))
+        ranked.sort()
+        return [
+            self._skill_match(seg_index, statement, cands[i], float(lex[i]), int(where[i]), -neg)
+            for neg, _lex, _label, _uri, i in ranked[:limit]
+        ]
+
+    def _skill_match(
+        self,
+        seg_index: int,
+        statement: str,
+        cand: _Candidate,
+        lex_score: float,
+        label_pos: int,
+        score: float,
+    ) -> SkillMatch:
+        concept = self.taxonomy.concepts[cand.concept]
+        lexical_label = self.labels.raw[label_pos] if lex_score > 0 else None
+        lex_field = (
+            IndexField.LABEL
+            if label_pos == int(self.labels.offsets[cand.concept])
+            else IndexField.ALT_LABEL
+        )
+        if cand.cosine is None:
+            matched_field, matched_text = lex_field, lexical_label or concept.label
+        elif lexical_label is not None and lex_score >= cand.cosine:
+            matched_field, matched_text = lex_field, lexical_label
+        elif cand.row_field is IndexField.DESCRIPTION:
+            matched_field, matched_text = IndexField.DESCRIPTION, description_text(concept)
+        else:
+            matched_field, matched_text = IndexField.LABEL, concept.label
+        return SkillMatch(
+            concept=cand.concept,
+            uri=concept.uri,
+            label=concept.label,
+            skill_type=concept.skill_type,
+            score=score,
+            evidence=SkillEvidence(
+                segment=seg_index,
+                statement=statement,
+                matched_field=matched_field,
+                matched_text=matched_text,
+                semantic=None if cand.cosine is None else round(cand.cosine, 6),
+                semantic_field=cand.row_field,
+                lexical=round(lex_score, 6),
+                lexical_label=lexical_label,
+            ),
+        )
 
     # --- public ----------------------------------------------------------------------------
 
@@ -217,9 +259,15 @@ class SkillMatcher:
         else:
             cand_lists = [self._lexical_candidates(t) for _o, _s, t in flat]
 
+        cand_lists = [self._reachable(c) for c in cand_lists]
+        lexical = self.labels.best_labels_many(
+            [process(t) for _o, _s, t in flat], [[c.concept for c in cl] for cl in cand_lists]
+        )
         merged: list[dict[int, SkillMatch]] = [{} for _ in outcomes]
-        for (o, s, text), cands in zip(flat, cand_lists, strict=True):
-            for m in self._score_statement(s, text, cands):
+        for (o, s, text), cands, lex in zip(flat, cand_lists, lexical, strict=True):
+            # Each statement's own top_k suffices: a concept outside it is beaten by top_k
+            # others whose merged scores can only be higher.
+            for m in self._score_statement(s, text, cands, limit=top_k, lexical=lex):
                 best = merged[o].get(m.concept)
                 if best is None or m.score > best.score:
                     merged[o][m.concept] = m

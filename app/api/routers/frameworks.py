@@ -165,9 +165,11 @@ async def compare(
     if body is None:
         comparison = registry.compare(str(key[0]), key[1], as_of=as_of)
         out = ComparisonOut.of(comparison, registry.eqf_edges(comparison.source.key, as_of))
-        body = ComparisonResponse(
-            **out.model_dump(), data_release=DataReleaseOut.of(registry.release)
-        ).model_dump_json().encode()
+        body = (
+            ComparisonResponse(**out.model_dump(), data_release=DataReleaseOut.of(registry.release))
+            .model_dump_json()
+            .encode()
+        )
         _COMPARE_CACHE.put(key, registry, body)
     return Response(content=body, media_type="application/json")
 

