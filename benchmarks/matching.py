@@ -281,6 +281,7 @@ def http_load(sentences: list[str], seconds: float, backend: str, slowdown: floa
         PASSERELLE_EMBEDDINGS__BACKEND=backend,
         PYTHONPATH=str(PROJECT_ROOT),
     )
+    # First launch on a fresh database: migrations, the data release and ESCO are stored.
     started = time.perf_counter()
     server = _launch(port, env)
     try:
@@ -290,6 +291,20 @@ def http_load(sentences: list[str], seconds: float, backend: str, slowdown: floa
         print(
             f"  first answer {time.perf_counter() - started:.1f} s after launch (fresh "
             "database: includes migrations and the first load of the data into it)"
+        )
+    finally:
+        _stop(server)
+    # The serving state measured below is a restart on that database and vector cache, as in
+    # production: what a restart costs (T6), then the load, then the server's memory (T7).
+    started = time.perf_counter()
+    server = _launch(port, env)
+    try:
+        if not _wait_ready(port, started + 180):
+            print("  server did not restart; skipped")
+            return
+        print(
+            f"  cold start to first answer, database and index cached: "
+            f"{time.perf_counter() - started:.2f} s (target < 3 s, T6)"
         )
         bodies = [
             json.dumps({"outcomes": sentences[i : i + 5], "top_k": 10}).encode()
@@ -315,17 +330,6 @@ def http_load(sentences: list[str], seconds: float, backend: str, slowdown: floa
                 f"p99 {pct(lat, 99):6.1f} ms, errors {errors}   {target}"
             )
         print(f"  server RSS after load: {_rss_mb(server.pid):.0f} MB (target < 300 MB, T7)")
-    finally:
-        _stop(server)
-    # Cold start again on the same database and vector cache: what a restart costs (T6).
-    started = time.perf_counter()
-    server = _launch(port, env)
-    try:
-        if _wait_ready(port, started + 180):
-            print(
-                f"  cold start to first answer, database and index cached: "
-                f"{time.perf_counter() - started:.2f} s (target < 3 s, T6)"
-            )
     finally:
         _stop(server)
 

@@ -9,7 +9,7 @@ their own settings; nothing here is module-level state except the ASGI ``app`` u
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,11 +24,6 @@ from app.settings import Settings, get_settings
 
 log = logging.getLogger("passerelle")
 
-# Extension points for capabilities that need state at start-up (e.g. the embedding model):
-# each hook gets the app after the registry is ready, and may return a callable run at shutdown.
-STARTUP_HOOKS: list[Callable[[FastAPI], Callable[[], None] | None]] = []
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -40,7 +35,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = state.sessionmaker
         app.state.registry = state.registry
         app.state.credit_systems = state.credit_systems
-        closers = [hook(app) for hook in STARTUP_HOOKS]
         log.info(
             "passerelle %s ready: data release %s (%d frameworks), schema %s",
             __version__,
@@ -50,11 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.schema_revisions = state.schema_revisions
         try:
+            # Capabilities with state of their own (the outcome engine, the job worker) start in
+            # their routers' lifespans, which FastAPI runs after this one, in ROUTERS order.
             yield
         finally:
-            for close in closers:
-                if close is not None:
-                    close()
             state.engine.dispose()
 
     app = FastAPI(

@@ -100,6 +100,7 @@ def align_segmented(
     if not s_texts or not t_texts:
         return Alignment((), 0.0, tuple(range(n_t)), (0.0,) * n_t, tuple(source), tuple(target))
     fused, sem, lex = statement_similarity(s_texts, t_texts, embedder, policy.lexical_weight)
+    min_pair, cover = policy.thresholds(lexical_only=embedder is None)
 
     s_owner_a = np.asarray(s_owner)
     t_owner_a = np.asarray(t_owner)
@@ -125,7 +126,7 @@ def align_segmented(
     pairs = []
     for i, j in chosen:
         score = round(float(item[i, j]), 6)
-        if score < policy.min_pair_score:
+        if score < min_pair:
             continue
         r, c = evidence[(i, j)]
         pairs.append(
@@ -141,7 +142,7 @@ def align_segmented(
         )
     pairs.sort(key=lambda p: (-p.score, p.target_index, p.source_index))
     best = item.max(axis=0)
-    uncovered = tuple(int(j) for j in range(n_t) if best[j] < policy.cover_threshold)
+    uncovered = tuple(int(j) for j in range(n_t) if best[j] < cover)
     coverage = round((n_t - len(uncovered)) / n_t, 6) if n_t else 0.0
     return Alignment(
         pairs=tuple(pairs),

@@ -505,8 +505,7 @@ def _rescore(
     )
     lex_ev = np.add.reduceat(lex[best_row, col_index], group_starts) / sizes
 
-    min_pair = policy.alignment.min_pair_score
-    cover = policy.alignment.cover_threshold
+    min_pair, cover = policy.alignment.thresholds(lexical_only=sim is None)
     matches: list[ModuleMatch] = []
     g = 0
     for m in candidates:

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import networkx as nx
 from rapidfuzz import fuzz, utils
 
+from app.core.credits import canonical_system
 from app.core.errors import InvalidInput
 from app.core.types import EQF_ID, LevelKey
 
@@ -57,44 +58,12 @@ CREDIT_SYSTEMS: dict[str, str] = {
     "hours": "notional learning hours",
 }
 
-_CREDIT_ALIASES: dict[str, str] = {
-    "ects credit": "ects",
-    "ects point": "ects",
-    "ects-credit": "ects",
-    "european credit transfer and accumulation system": "ects",
-    # ELM's credit-point vocabulary names ECTS and ECVET by these URIs.
-    "http://data.europa.eu/snb/education-credit/6fcec5c5af": "ects",
-    "uk": "uk-cats",
-    "cats": "uk-cats",
-    "uk credit": "uk-cats",
-    "uk-credit": "uk-cats",
-    "uk cats": "uk-cats",
-    "cats point": "uk-cats",
-    "scqf credit point": "scqf",
-    "scqf point": "scqf",
-    "scqf credit": "scqf",
-    "cqfw credit": "cqfw",
-    "rqf credit": "rqf",
-    "nzqa": "nzqf",
-    "nzqf credit": "nzqf",
-    "semester": "us-semester",
-    "semester hour": "us-semester",
-    "semester credit hour": "us-semester",
-    "us semester credit hour": "us-semester",
-    "quarter": "us-quarter",
-    "quarter hour": "us-quarter",
-    "quarter credit hour": "us-quarter",
-    "us quarter credit hour": "us-quarter",
-    "ecvet point": "ecvet",
-    "hour": "hours",
-    "notional hour": "hours",
-    "notional learning hour": "hours",
-    "hrs": "hours",
-}
-
 
 def normalise_credit_system(name: str) -> str | None:
     """The canonical id of a credit system given by id, label or common alias; ``None`` if unknown.
+
+    One alias table serves catalogues, credentials and credit conversion
+    (:func:`app.core.credits.canonical_system`).
 
     >>> normalise_credit_system("ECTS"), normalise_credit_system("SCQF credit points")
     ('ects', 'scqf')
@@ -103,16 +72,7 @@ def normalise_credit_system(name: str) -> str | None:
     >>> normalise_credit_system("Australian credit points") is None
     True
     """
-    key = " ".join(name.replace("_", " ").split()).casefold()
-    for candidate in (key, key.removesuffix("s")):
-        if candidate in CREDIT_SYSTEMS:
-            return candidate
-        if candidate in _CREDIT_ALIASES:
-            return _CREDIT_ALIASES[candidate]
-        dashed = candidate.replace(" ", "-")
-        if dashed in CREDIT_SYSTEMS:
-            return dashed
-    return None
+    return canonical_system(name, CREDIT_SYSTEMS)
 
 
 class ModuleStatus(StrEnum):

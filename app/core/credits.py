@@ -19,7 +19,7 @@ notional hours by the UK rule, 125–150 by way of ECTS).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -131,38 +131,72 @@ class CreditSystems:
         return self.systems[key]
 
 
-_ALIASES = {
+# Names and aliases of credit systems, after case-folding and collapsing spaces; a trailing
+# plural "s" is tried off as well. The one table for catalogues, credentials and conversion.
+_ALIASES: dict[str, str] = {
     "ects credit": "ects",
-    "ects credits": "ects",
+    "ects point": "ects",
+    "ects-credit": "ects",
+    "european credit transfer and accumulation system": "ects",
+    # ELM's credit-point vocabulary names ECTS by this URI.
+    "http://data.europa.eu/snb/education-credit/6fcec5c5af": "ects",
     "uk": "uk-cats",
     "cats": "uk-cats",
     "uk credit": "uk-cats",
-    "uk credits": "uk-cats",
     "uk-credit": "uk-cats",
+    "uk cats": "uk-cats",
+    "cats point": "uk-cats",
     "scqf credit point": "scqf",
-    "scqf points": "scqf",
-    "semester": "us-semester",
-    "us semester credit hour": "us-semester",
-    "semester hours": "us-semester",
-    "quarter": "us-quarter",
-    "us quarter credit hour": "us-quarter",
-    "quarter hours": "us-quarter",
-    "hour": "hours",
-    "notional hours": "hours",
+    "scqf point": "scqf",
+    "scqf credit": "scqf",
+    "cqfw credit": "cqfw",
+    "rqf credit": "rqf",
     "nzqa": "nzqf",
-    # ELM's credit-point vocabulary names ECTS by this URI.
-    "http://data.europa.eu/snb/education-credit/6fcec5c5af": "ects",
+    "nzqf credit": "nzqf",
+    "semester": "us-semester",
+    "semester hour": "us-semester",
+    "semester credit hour": "us-semester",
+    "us semester credit hour": "us-semester",
+    "quarter": "us-quarter",
+    "quarter hour": "us-quarter",
+    "quarter credit hour": "us-quarter",
+    "us quarter credit hour": "us-quarter",
+    "ecvet point": "ecvet",
+    "hour": "hours",
+    "notional hour": "hours",
+    "notional learning hour": "hours",
+    "hrs": "hours",
 }
 
 
-def normalise_system(identifier: str) -> str:
-    """Canonical id of a credit system name or alias.
+def _forms(identifier: str) -> tuple[str, str]:
+    key = " ".join(identifier.replace("_", " ").split()).casefold()
+    return key, key.removesuffix("s")
 
-    >>> normalise_system("UK credits"), normalise_system(" ECTS ")
-    ('uk-cats', 'ects')
+
+def canonical_system(identifier: str, known: Container[str]) -> str | None:
+    """The id among ``known`` that ``identifier`` names (id, alias, plural); ``None`` if none.
+
+    >>> canonical_system("SCQF credit points", {"scqf", "ects"})
+    'scqf'
+    >>> canonical_system("Australian credit points", {"scqf", "ects"}) is None
+    True
     """
-    key = " ".join(identifier.split()).casefold()
-    return _ALIASES.get(key, key.replace(" ", "-"))
+    for candidate in _forms(identifier):
+        for option in (candidate, _ALIASES.get(candidate), candidate.replace(" ", "-")):
+            if option is not None and option in known:
+                return option
+    return None
+
+
+def normalise_system(identifier: str) -> str:
+    """Canonical id of a credit system name or alias (an unknown name comes back dashed).
+
+    >>> normalise_system("UK credits"), normalise_system(" ECTS "), normalise_system("Hours")
+    ('uk-cats', 'ects', 'hours')
+    """
+    key, singular = _forms(identifier)
+    return _ALIASES.get(key) or _ALIASES.get(singular) or key.replace(" ", "-")
 
 
 def rule_graph(rules: Iterable[ConversionRule]) -> nx.MultiDiGraph[str]:

@@ -82,7 +82,9 @@ class LabelIndex:
                 toks = tokens(label)
                 label_no = len(self.raw)
                 self.raw.append(label)
-                self.processed.append(" ".join(toks))
+                processed = " ".join(toks)
+                # Most ESCO labels are already lower-case content words: share the string.
+                self.processed.append(label if processed == label else processed)
                 for t in dict.fromkeys(toks):
                     tid = vocabulary.get(t)
                     if tid is None:

@@ -67,9 +67,32 @@ def _pick(value: float | None, default: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class AlignPolicy:
+    """Thresholds of outcome alignment; stricter ones apply without an embedding model.
+
+    Lexically, two unrelated outcomes that share a verb ("design a database schema" / "design
+    a marketing campaign") score 0.50–0.56, above a cover threshold meant for cosines, while
+    paraphrases score 0.80–1.0: without a model the bar must be higher, or coverage (and with
+    it recognition) is overstated.
+
+    >>> AlignPolicy(0.4, 0.55, lexical_only_min_pair_score=0.6,
+    ...             lexical_only_cover_threshold=0.75).thresholds(lexical_only=True)
+    (0.6, 0.75)
+    """
+
     min_pair_score: float = 0.50
     cover_threshold: float = 0.60
     lexical_weight: float = 0.3
+    lexical_only_min_pair_score: float | None = None  # None: the same as with a model
+    lexical_only_cover_threshold: float | None = None
+
+    def thresholds(self, lexical_only: bool) -> tuple[float, float]:
+        """``(min_pair_score, cover_threshold)`` for the mode the scores were computed in."""
+        if not lexical_only:
+            return self.min_pair_score, self.cover_threshold
+        return (
+            _pick(self.lexical_only_min_pair_score, self.min_pair_score),
+            _pick(self.lexical_only_cover_threshold, self.cover_threshold),
+        )
 
 
 @dataclass(frozen=True, slots=True)

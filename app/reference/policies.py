@@ -5,7 +5,7 @@ eight non-negative weights, and fusion weights must add up to 1. The result is t
 :class:`~app.core.outcome_policy.OutcomePolicy`.
 
 >>> load_policy().version                                      # doctest: +SKIP
-'2026.11.29-1'
+'2026.11.29-2'
 """
 
 from __future__ import annotations
@@ -74,10 +74,16 @@ class MatchingModel(_Strict):
     models: list[ModelOverrideModel] = []
 
 
+class LexicalOnlyAlignmentModel(_Strict):
+    min_pair_score: Unit
+    cover_threshold: Unit
+
+
 class AlignmentModel(_Strict):
     min_pair_score: Unit
     cover_threshold: Unit
     lexical_weight: Unit
+    lexical_only: LexicalOnlyAlignmentModel | None = None
 
 
 class BloomModel(_Strict):
@@ -167,6 +173,10 @@ def to_policy(model: PolicyFile) -> OutcomePolicy:
             min_pair_score=a.min_pair_score,
             cover_threshold=a.cover_threshold,
             lexical_weight=a.lexical_weight,
+            lexical_only_min_pair_score=a.lexical_only.min_pair_score if a.lexical_only else None,
+            lexical_only_cover_threshold=(
+                a.lexical_only.cover_threshold if a.lexical_only else None
+            ),
         ),
         level=LevelPolicy(
             temperature=lv.temperature,

@@ -69,7 +69,7 @@ from app.services.jobs import (
     job_json,
     utcnow,
 )
-from app.services.recognition import CachedEmbedder, module_eqf
+from app.services.recognition import CachedEmbedder, credential_ects, module_eqf
 from app.services.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -184,17 +184,9 @@ def credential_course(
     registry: Registry, systems: CreditSystems, credential: MicroCredential, course_id: str
 ) -> tuple[Course, list[str]]:
     """A micro-credential as a course: its outcomes, credits in ECTS, EQF level."""
-    notes: list[str] = []
-    credits: Range | None = None
-    c = credential.credits
-    if c is not None and c.system.casefold() not in ("", "unspecified"):
-        try:
-            credits = convert(systems, c.value, c.system, "ects").result
-        except DomainError as exc:
-            notes.append(f"{course_id}: credits of {c.value:g} {c.system}: {exc.message}")
-    if credits is None and credential.workload_hours:
-        credits = convert(systems, credential.workload_hours, "hours", "ects").result
-        notes.append(f"{course_id}: credits derived from {credential.workload_hours:g} hours")
+    conversion, credit_notes = credential_ects(systems, credential)
+    credits = conversion.result if conversion else None
+    notes = [f"{course_id}: {note}" for note in credit_notes]
     eqf = credential.level.eqf
     if eqf is None and credential.level.nqf is not None:
         edges = registry.eqf_edges(credential.level.nqf)

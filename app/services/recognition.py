@@ -58,6 +58,31 @@ T = TypeVar("T")
 _CYCLE_EQF = {Cycle.SHORT: 5, Cycle.FIRST: 6, Cycle.SECOND: 7, Cycle.THIRD: 8}
 
 
+def credential_ects(
+    systems: CreditSystems, c: MicroCredential
+) -> tuple[Conversion | None, list[str]]:
+    """A credential's credits in ECTS, with the conversion's rule and source, and notes.
+
+    Its stated credits when their system converts, else its workload in hours (ECTS: 25–30
+    hours per credit), else ``None``. Used by recognition and by articulation alike, so a
+    credential weighs the same in both.
+    """
+    notes: list[str] = []
+    if c.credits is not None and c.credits.system.casefold() not in ("unspecified", ""):
+        try:
+            return convert(systems, c.credits.value, c.credits.system, "ects"), notes
+        except DomainError as exc:
+            notes.append(f"credits of {c.credits.value:g} {c.credits.system}: {exc.message}")
+    if c.workload_hours:
+        conv = convert(systems, c.workload_hours, "hours", "ects")
+        notes.append(
+            f"credits derived from the workload of {c.workload_hours:g} hours "
+            "(25–30 hours per ECTS)"
+        )
+        return conv, notes
+    return None, notes
+
+
 def module_eqf(registry: Registry, module: Module, programme: Programme) -> int | None:
     """A module's EQF level: through its framework level, else its QF-EHEA cycle, else the
     programme's. Recognition, articulation and pathways all place modules this way."""
@@ -315,18 +340,8 @@ class RecognitionService:
         )
 
     def _credits(self, c: MicroCredential) -> tuple[Range | None, Conversion | None, list[str]]:
-        notes: list[str] = []
-        if c.credits is not None and c.credits.system.casefold() not in ("unspecified", ""):
-            try:
-                conv = convert(self.credit_systems, c.credits.value, c.credits.system, "ects")
-                return conv.result, conv, notes
-            except DomainError as exc:
-                notes.append(f"credits of {c.credits.value:g} {c.credits.system}: {exc.message}")
-        if c.workload_hours:
-            conv = convert(self.credit_systems, c.workload_hours, "hours", "ects")
-            notes.append("credits derived from the workload in hours (25–30 hours per ECTS)")
-            return conv.result, conv, notes
-        return None, None, notes
+        conv, notes = credential_ects(self.credit_systems, c)
+        return (conv.result if conv else None), conv, notes
 
     def _level_comparison(
         self, c: MicroCredential, target: str, as_of: dt.date | None
@@ -366,6 +381,7 @@ class RecognitionService:
         result = aligner.run(lambda: align(outcomes, flat, aligner.embedder, aligner.policy))
         per_module: list[ModuleAlignment] = []
         lexical_only = aligner.embedder is None
+        _min_pair, cover = aligner.policy.thresholds(lexical_only)
         for mi, m in enumerate(modules):
             if not m.learning_outcomes:
                 continue
@@ -374,7 +390,7 @@ class RecognitionService:
             uncovered = tuple(
                 owner[k][1]
                 for k, b in zip(idx, best, strict=True)
-                if b < aligner.policy.cover_threshold
+                if b < cover
             )
             coverage = (len(idx) - len(uncovered)) / len(idx)
             pairs = tuple(

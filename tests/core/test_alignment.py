@@ -45,3 +45,42 @@ def test_multi_statement_target_is_averaged() -> None:
     assert 0.4 < result.best_for_target[0] < 0.9
     assert result.uncovered_target == (0,)
     assert result.pairs[0].target_segment == 0
+
+
+# Unrelated outcomes that share only a verb, and paraphrases (the examples behind the
+# lexical-only thresholds of mappings/policies/matching.yaml).
+SHARED_VERB = [
+    ("analyse financial statements of small companies", "analyse patient data"),
+    ("design a relational database schema", "design a marketing campaign"),
+    ("evaluate research literature in nursing", "evaluate teaching methods"),
+    ("write SQL queries to retrieve data", "write a business report"),
+    ("apply hazard analysis in food production", "apply first aid"),
+]
+PARAPHRASES = [
+    ("design a relational database schema", "design relational database structures"),
+    ("write SQL queries to retrieve data", "retrieve data with SQL queries"),
+    ("evaluate research literature in nursing", "critically evaluate nursing research"),
+    ("communicate effectively with patients and families", "communicate with patients and kin"),
+]
+
+
+def test_lexical_only_does_not_cover_on_a_shared_verb() -> None:
+    from app.reference.policies import load_policy
+
+    policy = load_policy().alignment
+    for source, target in SHARED_VERB:
+        result = align([source], [target], None, policy)
+        assert result.coverage == 0.0, (source, target, result.best_for_target)
+        assert result.pairs == ()
+        # With a model's thresholds the same lexical score would have covered it.
+        assert result.best_for_target[0] >= policy.cover_threshold - 0.05
+    for source, target in PARAPHRASES:
+        assert align([source], [target], None, policy).coverage == 1.0, (source, target)
+
+
+def test_lexical_only_thresholds_default_to_the_model_ones() -> None:
+    plain = AlignPolicy(0.4, 0.55, 0.3)
+    assert plain.thresholds(lexical_only=True) == plain.thresholds(lexical_only=False)
+    strict = AlignPolicy(0.4, 0.55, 0.3, 0.6, 0.75)
+    assert strict.thresholds(lexical_only=True) == (0.6, 0.75)
+    assert strict.thresholds(lexical_only=False) == (0.4, 0.55)

@@ -115,3 +115,16 @@ def test_a_system_without_rules_says_so() -> None:
 def test_negative_values_are_refused() -> None:
     with pytest.raises(InvalidInput):
         convert(SYSTEMS, -1, "ects", "hours")
+
+
+def test_catalogue_and_conversion_read_credit_systems_alike() -> None:
+    # One alias table: every name a catalogue accepts means the same system to conversion.
+    from app.core.catalogue import CREDIT_SYSTEMS, normalise_credit_system
+    from app.core.credits import _ALIASES
+
+    names = [*CREDIT_SYSTEMS, *_ALIASES, "ECTS credits", "Hours", "SCQF credit points"]
+    for name in names:
+        canonical = normalise_credit_system(name)
+        assert canonical is not None, name
+        assert normalise_system(name) == canonical, name
+    assert normalise_credit_system("Australian credit points") is None

@@ -122,3 +122,19 @@ def test_one_encode_call_per_request() -> None:
     before = emb.calls
     m.match(["write SQL", "paint portraits; lead a team"], top_k=2)
     assert emb.calls == before + 1  # all statements of all outcomes in one batch
+
+
+@pytest.mark.parametrize("top_k", [1, 2, 3])
+def test_top_k_is_the_head_of_the_full_ranking(top_k: int) -> None:
+    # Each statement reports only its own top_k before outcomes merge their statements; the
+    # result must be what ranking everything and cutting at top_k gives.
+    m = _matcher()
+    outcomes = [
+        "write SQL queries; paint portraits; lead a team",
+        "apply first aid",
+        "1. manage people 2. query databases 3. give first aid",
+    ]
+    full = m.match(outcomes, top_k=100)
+    cut = m.match(outcomes, top_k=top_k)
+    for whole, head in zip(full, cut, strict=True):
+        assert head.skills == whole.skills[:top_k]

@@ -8,9 +8,8 @@
 
 Jobs run on a background worker thread started by this router's lifespan, which FastAPI runs
 after the app's own start-up (the registry is loaded) and after the outcome router's (the model
-is loaded). :func:`start_job_worker` has the signature of ``app.api.main.STARTUP_HOOKS`` and is
-idempotent, so registering it there as well is harmless. Set ``app.state.jobs_autostart =
-False`` before start-up to run no worker in this process (jobs are then run by another one).
+is loaded). :func:`start_job_worker` is idempotent. Set ``app.state.jobs_autostart = False``
+before start-up to run no worker in this process (jobs are then run by another one).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from app.api.schemas.outcomes import (
 )
 from app.core.outcome_policy import LEVELS
 from app.services.outcomes import ModelInfo, OutcomeEngine, store_esco
+from app.services.startup import release_freed_memory
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ def _store_esco(app: FastAPI, engine: OutcomeEngine) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = start_engine(app)
+    # The app's start-up (reference files) and the engine's (ESCO, index) are the big parsers.
+    release_freed_memory()
     try:
         yield
     finally:

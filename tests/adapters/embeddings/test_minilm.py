@@ -94,6 +94,23 @@ def test_concurrent_encode_is_safe(onnx_embedder: Any) -> None:
         np.testing.assert_array_equal(result, expected)
 
 
+def test_lanes_do_not_change_the_vectors(onnx_artefact: Path, onnx_embedder: Any) -> None:
+    # Texts run side by side on the lanes; a text's vector must not depend on how many lanes
+    # there are or which one ran it, on the query side or the catalogue side.
+    from app.adapters.embeddings.onnx import OnnxEmbedder
+
+    one_lane = OnnxEmbedder(onnx_artefact, threads=1, verify=False)
+    try:
+        texts = [*SENTENCES, "lead a team", "analyse " * 60]
+        np.testing.assert_array_equal(one_lane.encode(texts), onnx_embedder.encode(texts))
+        docs = [f"{t} ({i})" for i, t in enumerate(texts * 12)]  # several batches of 32
+        np.testing.assert_array_equal(
+            one_lane.encode_documents(docs), onnx_embedder.encode_documents(docs)
+        )
+    finally:
+        one_lane.close()
+
+
 def test_packaged_weights_match_their_pins() -> None:
     assert MINILM.verify() == MINILM.directory()
 
