@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/passerelle db upgrade
 	$(BIN)/passerelle data load
-	# The ESCO skill vectors of the installed model: built once (about a minute), then cached.
+	# The ESCO skill vectors of the installed model: built once (1–4 minutes by CPU), then cached.
 	$(BIN)/passerelle index build
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/passerelle serve
 

@@ -449,6 +449,9 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=25, help="job chunk size")
     parser.add_argument("--skip-job", action="store_true")
     args = parser.parse_args()
+    from benchmarks.machine import describe
+
+    describe()
 
     try:  # as the server does (PERFORMANCE.md §6): BLAS on one thread beside the model's threads
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]

@@ -235,6 +235,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args()
+    from benchmarks.machine import describe
+
+    describe()
     pairs = in_process()
     if not args.skip_http:
         print()

@@ -340,6 +340,9 @@ def main() -> None:
     parser.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--cold", choices=BACKENDS, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from benchmarks.machine import describe
+
+    describe()
     if args.worker:
         print(json.dumps(worker(args.worker, args)))
         return

@@ -188,6 +188,9 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
+    from benchmarks.machine import describe
+
+    describe()
     try:
         from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 

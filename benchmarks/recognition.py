@@ -139,6 +139,9 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--backend", default="auto")
     args = parser.parse_args()
+    from benchmarks.machine import describe
+
+    describe()
     tmp = tempfile.mkdtemp()
     settings = Settings(
         database_url=f"sqlite:///{tmp}/bench.db", embeddings=EmbeddingSettings(backend=args.backend)
