@@ -24,6 +24,7 @@ from app.settings import Settings, get_settings
 
 log = logging.getLogger("passerelle")
 
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 

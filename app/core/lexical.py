@@ -97,6 +97,9 @@ class LabelIndex:
                     flat_labels.append(label_no)
             offsets.append(len(self.raw))
         self.offsets: NDArray[np.int64] = np.asarray(offsets, dtype=np.int64)
+        # The same strings as an object array: a request gathers thousands by position.
+        self._processed_array: NDArray[np.object_] = np.empty(len(self.processed), dtype=object)
+        self._processed_array[:] = self.processed
         n = max(len(label_lists), 1)
         self.postings: dict[str, NDArray[np.int64]] = {
             t: np.asarray(concepts_of[tid], dtype=np.int64) for t, tid in vocabulary.items()
@@ -156,7 +159,7 @@ class LabelIndex:
             )
             per_query.append((starts, counts, positions))
             left.extend([query] * len(positions))
-            right.extend(self.processed[j] for j in positions.tolist())
+            right.extend(self._processed_array[positions].tolist())
         # Spread over the cores for a whole request's pairs (3,700 for 10 statements: 8.5 → 5.2
         # ms on 2 cores; at this point of a request the inference lanes are idle); a few pairs
         # do not pay for the threads.

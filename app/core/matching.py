@@ -122,19 +122,25 @@ class SkillMatcher:
         scores, rows = self.index.search(vectors, rows_wanted)
         out: list[list[_Candidate]] = []
         for srow, rrow in zip(scores, rows, strict=True):
-            seen: dict[int, _Candidate] = {}
-            for score, row in zip(srow.tolist(), rrow.tolist(), strict=True):
-                if row < 0:
-                    continue
-                concept = row // ROWS_PER_CONCEPT
-                if concept not in seen:  # rows come best first: the first hit is the best
-                    fld = (
-                        IndexField.LABEL if row % ROWS_PER_CONCEPT == 0 else IndexField.DESCRIPTION
+            valid = rrow >= 0
+            row_ids, row_scores = rrow[valid], srow[valid]
+            concepts = row_ids // ROWS_PER_CONCEPT
+            # Rows come best first, so a concept's first row is its best: keep the first
+            # occurrence of each concept, in rank order.
+            _, first = np.unique(concepts, return_index=True)
+            first = np.sort(first)[: self.policy.candidates]
+            out.append(
+                [
+                    _Candidate(
+                        int(concepts[j]),
+                        float(row_scores[j]),
+                        IndexField.LABEL
+                        if row_ids[j] % ROWS_PER_CONCEPT == 0
+                        else IndexField.DESCRIPTION,
                     )
-                    seen[concept] = _Candidate(concept, float(score), fld)
-                    if len(seen) >= self.policy.candidates:
-                        break
-            out.append(list(seen.values()))
+                    for j in first.tolist()
+                ]
+            )
         return out
 
     def _lexical_candidates(self, statement: str) -> list[_Candidate]:
@@ -184,8 +190,15 @@ class SkillMatcher:
             scores = p.semantic_weight * cosines + p.lexical_weight * lex
             keep = (cosines >= p.min_semantic) & (scores >= p.min_score)
         preferred = where == self.labels.offsets[[c.concept for c in cands]]
+        kept = np.flatnonzero(keep)
+        if limit is not None and len(kept) > limit:
+            # Reported scores are rounded to 6 decimals (a move of at most 5e-7), so only the
+            # candidates within 1e-6 of the limit-th best raw score can make the exact ranking.
+            cut = len(kept) - limit
+            kth = np.partition(scores[kept], cut)[cut]
+            kept = kept[scores[kept] >= kth - 1e-6]
         ranked: list[tuple[float, float, bool, str, int]] = []
-        for i in np.flatnonzero(keep).tolist():
+        for i in kept.tolist():
             cand = cands[i]
             score, lex_score = round(float(scores[i]), 6), round(float(lex[i]), 6)
             # Mirrors the matched field chosen in _skill_match.

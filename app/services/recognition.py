@@ -387,11 +387,7 @@ class RecognitionService:
                 continue
             idx = [k for k, (owner_m, _) in enumerate(owner) if owner_m == mi]
             best = [result.best_for_target[k] for k in idx]
-            uncovered = tuple(
-                owner[k][1]
-                for k, b in zip(idx, best, strict=True)
-                if b < cover
-            )
+            uncovered = tuple(owner[k][1] for k, b in zip(idx, best, strict=True) if b < cover)
             coverage = (len(idx) - len(uncovered)) / len(idx)
             pairs = tuple(
                 OutcomePair(p.source_index, owner[p.target_index][1], p.score)
