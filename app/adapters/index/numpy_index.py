@@ -5,8 +5,9 @@ scan is one GEMM of well under a millisecond of arithmetic, so no ANN index is w
 persisting or keeping in sync (PERFORMANCE.md 3.1). Two details matter on a 2-core machine:
 
 - BLAS is held to one thread around the GEMM. OpenBLAS's threads would otherwise spin against
-  the inference engine's threads (ONNX Runtime's intra-op pool, torch's OpenMP pool) and double
-  the latency of a request (PERFORMANCE.md 6: 16 → 10 ms with ONNX, 52 → 25 ms with torch).
+  the inference engine's threads (ONNX Runtime's lanes or intra-op pool, torch's OpenMP pool)
+  and double the latency of a request (PERFORMANCE.md 6: 16 → 10 ms with ONNX, 52 → 25 ms with
+  torch); two BLAS threads measured no faster here either.
 - The matrix is kept **transposed** (dimension × rows, C-contiguous), so the product is
   ``queries @ matrix_t``, whose operand OpenBLAS streams without a transposing copy: 10 queries
   × 27,792 rows took 11 ms instead of 18 ms on this project's AVX2 machine (1 BLAS thread).
