@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.settings import EmbeddingSettings, Settings
-from tests.conftest import make_settings
+from tests.conftest import FRAMEWORKS_DIR, MAPPINGS_DIR, make_settings
 
 SQL_URI = "http://data.europa.eu/esco/skill/598de5b0-5b58-4ea7-8058-a4bc4d18c742"
 
@@ -206,16 +208,80 @@ def test_openapi_documents_the_endpoints(client: TestClient) -> None:
         assert "post" in paths[p]
 
 
+def _esco_subset(target: Path, sample: int, seed: int = 0) -> int:
+    """A smaller ESCO snapshot in ``target/esco`` (the real files, fewer concepts): every
+    concept on databases, SQL, first aid or resuscitation, and ``sample`` others at random as
+    distractors; broader links are kept where they still point into the data."""
+    import gzip
+    import hashlib
+    import json
+    import random
+
+    source = MAPPINGS_DIR / "esco"
+    records = [
+        json.loads(line) for line in gzip.decompress((source / "concepts.jsonl.gz").read_bytes())
+        .decode("utf-8").splitlines() if line.strip()
+    ]  # fmt: skip
+    topical = ("sql", "database", "first aid", "resuscitation")
+
+    def on_topic(r: dict[str, Any]) -> bool:
+        return any(t in lab.lower() for lab in (r["label"], *r["alt_labels"]) for t in topical)
+
+    chosen = [r for r in records if on_topic(r)]
+    others = [r for r in records if not on_topic(r)]
+    chosen += random.Random(seed).sample(others, sample)
+    groups_raw = (source / "groups.jsonl.gz").read_bytes()
+    known = {r["uri"] for r in chosen} | {
+        json.loads(line)["uri"]
+        for line in gzip.decompress(groups_raw).decode("utf-8").splitlines()
+        if line.strip()
+    }
+    for r in chosen:
+        r["broader"] = [b for b in r["broader"] if b in known]
+    concepts_raw = gzip.compress(
+        "".join(json.dumps(r, sort_keys=True) + "\n" for r in chosen).encode("utf-8"), mtime=0
+    )
+    out = target / "esco"
+    out.mkdir(parents=True)
+    (out / "concepts.jsonl.gz").write_bytes(concepts_raw)
+    (out / "groups.jsonl.gz").write_bytes(groups_raw)
+    manifest = json.loads((source / "MANIFEST.json").read_text("utf-8"))
+    manifest["counts"] = {"concepts": len(chosen)}
+    manifest["files"] = {
+        name: hashlib.sha256(data).hexdigest()
+        for name, data in (("concepts.jsonl.gz", concepts_raw), ("groups.jsonl.gz", groups_raw))
+    }
+    (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2), "utf-8")
+    return len(chosen)
+
+
 @pytest.mark.slow
 def test_real_model_skills(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """With the real MiniLM backend (ONNX or torch, whichever is installed)."""
+    """With the real MiniLM backend (ONNX or torch, whichever is installed), end to end.
+
+    On a reduced ESCO (1,561 of its 13,896 concepts: the 61 on topic among random
+    distractors): building the real index of all of ESCO takes 1–4 minutes by CPU, which a
+    fresh CI checkout would pay on every run; the full index is exercised by
+    ``benchmarks/matching.py`` and ``passerelle index build``.
+    """
+    import shutil
+
     from app.adapters.embeddings.registry import onnx_artefact, torch_available
 
-    emb = EmbeddingSettings()
-    if onnx_artefact(emb) is None and not torch_available():
+    if onnx_artefact(EmbeddingSettings()) is None and not torch_available():
         pytest.skip("no real embedding model is installed (run scripts/build_models.py)")
-    db = tmp_path_factory.mktemp("outcomes-real") / "p.db"
-    settings = make_settings(f"sqlite:///{db}", load_data_on_start=False, embeddings=emb)
+    root = tmp_path_factory.mktemp("outcomes-real")
+    mappings = root / "mappings"
+    shutil.copytree(MAPPINGS_DIR, mappings, ignore=shutil.ignore_patterns("esco"))
+    assert _esco_subset(mappings, sample=1500) > 1500
+    emb = EmbeddingSettings(vectors_dir=root / "vectors")
+    settings = Settings(
+        database_url=f"sqlite:///{root / 'p.db'}",
+        frameworks_dir=FRAMEWORKS_DIR,
+        mappings_dir=mappings,
+        load_data_on_start=False,
+        embeddings=emb,
+    )
     for client in _client(settings):
         r = client.post(
             "/v1/outcomes/skills",
