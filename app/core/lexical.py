@@ -68,8 +68,8 @@ class LabelIndex:
     """
 
     def __init__(self, label_lists: Sequence[Sequence[str]]) -> None:
-        # Built at every start-up over ~100k ESCO labels, hence token ids and NumPy instead of
-        # per-label Python sums (1.8 s → about 0.5 s on a slow CPU).
+        # Built at every start-up over ~100k ESCO labels, hence token ids and one NumPy sum
+        # instead of a Python sum per label (0.76 → 0.65 s on this project's AVX2 machine).
         self.raw: list[str] = []
         self.processed: list[str] = []
         offsets = [0]
