@@ -102,18 +102,27 @@ def align_segmented(
     fused, sem, lex = statement_similarity(s_texts, t_texts, embedder, policy.lexical_weight)
     min_pair, cover = policy.thresholds(lexical_only=embedder is None)
 
-    s_owner_a = np.asarray(s_owner)
-    t_owner_a = np.asarray(t_owner)
+    # Statements come item after item, so each item's statements are one contiguous run.
+    s_counts = np.bincount(np.asarray(s_owner, dtype=np.int64), minlength=n_s)
+    t_counts = np.bincount(np.asarray(t_owner, dtype=np.int64), minlength=n_t)
+    s_starts = np.cumsum(s_counts) - s_counts
+    t_starts = np.cumsum(t_counts) - t_counts
+    # item[i, j]: for each statement of target j, its best statement of source i; averaged.
+    # (One reduction over the whole matrix: a Python loop over the item pairs took 90 ms for
+    # 8 × 240 outcomes on a slow CPU.)
+    best_of_source = np.zeros((n_s, fused.shape[1]))
+    has_s = s_counts > 0
+    best_of_source[has_s] = np.maximum.reduceat(fused, s_starts[has_s], axis=0)
     item = np.zeros((n_s, n_t))
-    evidence: dict[tuple[int, int], tuple[int, int]] = {}
-    for i in range(n_s):
-        rows = np.flatnonzero(s_owner_a == i)
-        for j in range(n_t):
-            cols = np.flatnonzero(t_owner_a == j)
-            block = fused[np.ix_(rows, cols)]
-            item[i, j] = float(block.max(axis=0).mean())
-            br, bc = np.unravel_index(int(np.argmax(block)), block.shape)
-            evidence[(i, j)] = (int(rows[br]), int(cols[bc]))
+    has_t = t_counts > 0
+    item[:, has_t] = np.add.reduceat(best_of_source, t_starts[has_t], axis=1) / t_counts[has_t]
+
+    def evidence(i: int, j: int) -> tuple[int, int]:
+        """The statement pair that scored best between source item i and target item j."""
+        r0, c0 = int(s_starts[i]), int(t_starts[j])
+        block = fused[r0 : r0 + int(s_counts[i]), c0 : c0 + int(t_counts[j])]
+        br, bc = divmod(int(np.argmax(block)), block.shape[1])
+        return r0 + br, c0 + bc
 
     chosen: set[tuple[int, int]] = set()
     for j in range(n_t):
@@ -121,21 +130,19 @@ def align_segmented(
     for i in range(n_s):
         chosen.add((i, int(np.argmax(item[i, :]))))
 
-    seg_start_s = {i: s_owner.index(i) for i in set(s_owner)}
-    seg_start_t = {j: t_owner.index(j) for j in set(t_owner)}
     pairs = []
     for i, j in chosen:
         score = round(float(item[i, j]), 6)
         if score < min_pair:
             continue
-        r, c = evidence[(i, j)]
+        r, c = evidence(i, j)
         pairs.append(
             AlignedPair(
                 source_index=i,
                 target_index=j,
                 score=score,
-                source_segment=r - seg_start_s[i],
-                target_segment=c - seg_start_t[j],
+                source_segment=r - int(s_starts[i]),
+                target_segment=c - int(t_starts[j]),
                 semantic=None if sem is None else round(float(sem[r, c]), 6),
                 lexical=round(float(lex[r, c]), 6),
             )

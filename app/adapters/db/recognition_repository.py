@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.adapters.db.models_recognition import RecognitionRecordRow, RecognitionReviewRow
 from app.core.errors import Conflict, NotFound
@@ -197,9 +197,15 @@ class RecognitionRepository:
     def candidates_for_precedent(
         self, *, target_framework: str, qualification_id: str | None, limit: int = 200
     ) -> Sequence[RecognitionRecordRow]:
-        """Earlier records for the same target (qualification when given, else framework)."""
-        query = select(RecognitionRecordRow).where(
-            RecognitionRecordRow.target_framework == target_framework
+        """Earlier records for the same target (qualification when given, else framework).
+
+        Without their payload: precedents read the indexed columns only, and parsing the JSON
+        of 200 full records cost more than the rest of a recognition once a target had history.
+        """
+        query = (
+            select(RecognitionRecordRow)
+            .options(defer(RecognitionRecordRow.payload))
+            .where(RecognitionRecordRow.target_framework == target_framework)
         )
         if qualification_id is not None:
             query = query.where(RecognitionRecordRow.qualification_id == qualification_id)
