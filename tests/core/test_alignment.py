@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.core.alignment import align
 from app.core.outcome_policy import AlignPolicy
 from tests.core.outcome_toys import WordEmbedder
@@ -84,3 +86,55 @@ def test_lexical_only_thresholds_default_to_the_model_ones() -> None:
     strict = AlignPolicy(0.4, 0.55, 0.3, 0.6, 0.75)
     assert strict.thresholds(lexical_only=True) == (0.6, 0.75)
     assert strict.thresholds(lexical_only=False) == (0.4, 0.55)
+
+
+def _item_score(source: list[str], target: list[str]) -> float:
+    from app.core.alignment import statement_similarity
+
+    fused = statement_similarity(source, target, WordEmbedder(), 0.3)[0]
+    return float(fused.max(axis=0).mean())
+
+
+def test_item_scores_are_the_mean_of_best_statement_scores() -> None:
+    # Reference by brute force: for target outcome j and source outcome i, each statement of j
+    # takes its best statement of i; the item score is their mean; best_for_target its maximum.
+    import random
+
+    from app.core.alignment import statement_similarity
+    from app.core.outcomes import segment
+
+    words = [
+        "analyse",
+        "design",
+        "database",
+        "manage",
+        "team",
+        "write",
+        "report",
+        "apply",
+        "safety",
+        "lead",
+        "data",
+    ]
+    rng = random.Random(3)
+
+    def outcome() -> str:
+        return "; ".join(
+            " ".join(rng.sample(words, rng.randint(2, 4))) for _ in range(rng.randint(1, 3))
+        )
+
+    policy = AlignPolicy(0.0, 0.5, 0.3)
+    for _ in range(40):
+        source = [outcome() for _ in range(rng.randint(1, 5))]
+        target = [outcome() for _ in range(rng.randint(1, 6))]
+        s_seg = [[s.text for s in segment(o).segments] for o in source]
+        t_seg = [[s.text for s in segment(o).segments] for o in target]
+        result = align(source, target, WordEmbedder(), policy)
+        for j, t_statements in enumerate(t_seg):
+            expected = max(_item_score(s_statements, t_statements) for s_statements in s_seg)
+            assert result.best_for_target[j] == pytest.approx(round(expected, 6), abs=1e-6)
+        for p in result.pairs:
+            fused = statement_similarity(s_seg[p.source_index], t_seg[p.target_index], None, 0.3)
+            assert 0 <= p.source_segment < len(s_seg[p.source_index])
+            assert 0 <= p.target_segment < len(t_seg[p.target_index])
+            assert fused[2][p.source_segment, p.target_segment] == pytest.approx(p.lexical)
