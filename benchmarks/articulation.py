@@ -67,6 +67,7 @@ from app.core.articulation import (  # noqa: E402
 )
 from app.core.credits import Range  # noqa: E402
 from app.core.ports import Embedder  # noqa: E402
+from app.services.recognition import CachedEmbedder  # noqa: E402
 
 ESCO = ROOT / "mappings" / "esco" / "concepts.jsonl.gz"
 SAMPLES = ROOT / "samples" / "catalogue"
@@ -237,30 +238,18 @@ def build_dataset(
 # --- embeddings --------------------------------------------------------------------------------
 
 
-class Precomputed:
-    """An :class:`Embedder` answering from vectors computed beforehand (the on-disk cache)."""
+class Precomputed(CachedEmbedder):
+    """An :class:`Embedder` answering from vectors computed beforehand (the on-disk cache).
+
+    It borrows :class:`CachedEmbedder`'s delegation to the model (id, version, dimension); a
+    text that is not in the matrix is encoded by the model and counted in ``misses``.
+    """
 
     def __init__(self, inner: Embedder, texts: Sequence[str], matrix: NDArray[np.float32]) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.rows = {t: i for i, t in enumerate(texts)}
         self.matrix = matrix
         self.misses = 0
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def model_version(self) -> str:
-        return self.inner.model_version
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    @property
-    def multilingual(self) -> bool:
-        return self.inner.multilingual
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         index = [self.rows.get(t, -1) for t in texts]
