@@ -106,7 +106,7 @@ def _field_path(loc: Iterable[int | str]) -> str:
 
 # libyaml's C parser when PyYAML was built with it (its wheels are): the pure-Python one took
 # about 3.5 s of a 4 s start-up on a slow CPU to read the 51 reference files.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _yaml_error(display: str, exc: yaml.YAMLError) -> ReferenceDataError:
@@ -118,7 +118,7 @@ def _yaml_error(display: str, exc: yaml.YAMLError) -> ReferenceDataError:
 def _read_yaml(path: Path, display: str) -> tuple[Any, str]:
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
+        data = yaml.load(text, Loader=YAML_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         raise _yaml_error(display, exc) from exc
     return data, text
@@ -130,7 +130,7 @@ def _validate(model: type[M], path: Path, display: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         # Only now is the node tree needed: it maps each failing field to its line.
-        node = yaml.compose(text, Loader=_LOADER)
+        node = yaml.compose(text, Loader=YAML_LOADER)
         problems = []
         for err in exc.errors():
             loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]

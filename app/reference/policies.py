@@ -26,6 +26,7 @@ from app.core.outcome_policy import (
     ModelOverride,
     OutcomePolicy,
 )
+from app.reference.loader import YAML_LOADER
 
 POLICY_PATH = Path("policies") / "matching.yaml"
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -209,7 +210,7 @@ def load_policy(mappings_dir: Path | None = None) -> OutcomePolicy:
     if not path.is_file():
         raise PolicyError(f"{path}: missing")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
         model = PolicyFile.model_validate(data)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
