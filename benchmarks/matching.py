@@ -142,7 +142,7 @@ def in_process(engine: Any, sentences: list[str]) -> float:
             [process(t) for t in texts], [[c.concept for c in cl] for cl in cands]
         )
         for text, cl, lex in zip(texts, cands, lexical, strict=True):
-            m._score_statement(0, text, cl, limit=10, lexical=lex)
+            m._score_statement(0, text, cl, lex, limit=10)
 
     line("lexical rescoring of the top 50 (rapidfuzz token_set_ratio)", timed(rescore))
     total = timed(lambda: engine.run_sync(lambda: engine.skills(batch(), 10)))

@@ -161,23 +161,18 @@ class SkillMatcher:
         seg_index: int,
         statement: str,
         cands: list[_Candidate],
+        lexical: tuple[NDArray[np.float64], NDArray[np.int64]],
         limit: int | None = None,
-        lexical: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
     ) -> list[SkillMatch]:
         """The candidates that pass the thresholds, best first (at most ``limit`` of them).
 
-        ``lexical`` is the statement's :meth:`LabelIndex.best_labels` over ``cands`` when the
-        caller computed it for several statements at once (and already dropped unreachable
-        candidates). Scores are computed for every candidate at once; only the ``limit``
+        ``cands`` are the statement's reachable candidates (:meth:`_reachable`) and
+        ``lexical`` their :meth:`LabelIndex.best_labels`, computed for all statements of a
+        request at once. Scores are computed for every candidate at once; only the ``limit``
         reported ones become :class:`SkillMatch` objects with their evidence (building all 50
         cost more than the lexical rescoring itself).
         """
         p = self.policy
-        if lexical is None:
-            cands = self._reachable(cands)
-            if not cands:
-                return []
-            lexical = self.labels.best_labels(process(statement), [c.concept for c in cands])
         if not cands:
             return []
         lex, where = lexical
@@ -280,7 +275,7 @@ class SkillMatcher:
         for (o, s, text), cands, lex in zip(flat, cand_lists, lexical, strict=True):
             # Each statement's own top_k suffices: a concept outside it is beaten by top_k
             # others whose merged scores can only be higher.
-            for m in self._score_statement(s, text, cands, limit=top_k, lexical=lex):
+            for m in self._score_statement(s, text, cands, lex, limit=top_k):
                 best = merged[o].get(m.concept)
                 if best is None or m.score > best.score:
                     merged[o][m.concept] = m
