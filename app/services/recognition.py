@@ -382,18 +382,21 @@ class RecognitionService:
         per_module: list[ModuleAlignment] = []
         lexical_only = aligner.embedder is None
         _min_pair, cover = aligner.policy.thresholds(lexical_only)
+        # Each module's pairs, in the alignment's order (one pass, not one per module).
+        pairs_of: dict[int, list[OutcomePair]] = {}
+        for p in result.pairs:
+            mi, oi = owner[p.target_index]
+            pairs_of.setdefault(mi, []).append(OutcomePair(p.source_index, oi, p.score))
+        start = 0  # flat holds the modules' outcomes module after module
         for mi, m in enumerate(modules):
-            if not m.learning_outcomes:
+            n = len(m.learning_outcomes)
+            if not n:
                 continue
-            idx = [k for k, (owner_m, _) in enumerate(owner) if owner_m == mi]
-            best = [result.best_for_target[k] for k in idx]
-            uncovered = tuple(owner[k][1] for k, b in zip(idx, best, strict=True) if b < cover)
-            coverage = (len(idx) - len(uncovered)) / len(idx)
-            pairs = tuple(
-                OutcomePair(p.source_index, owner[p.target_index][1], p.score)
-                for p in result.pairs
-                if owner[p.target_index][0] == mi
-            )
+            best = result.best_for_target[start : start + n]
+            start += n
+            uncovered = tuple(oi for oi, b in enumerate(best) if b < cover)
+            coverage = (n - len(uncovered)) / n
+            pairs = tuple(pairs_of.get(mi, ()))
             per_module.append(ModuleAlignment(m.code, coverage, pairs, uncovered, lexical_only))
         return per_module
 
