@@ -37,7 +37,10 @@ def registry(release: Release) -> Registry:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # PASSERELLE_TEST_DB_PREFIX keeps two test runs on one server (two checkouts, two people)
+    # from dropping each other's scratch databases.
+    prefix = os.environ.get("PASSERELLE_TEST_DB_PREFIX", "")
+    return prefix + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _postgres_admin_url() -> str:
