@@ -62,6 +62,30 @@ class NotComparableReason(StrEnum):
     NOT_REFERENCED = "not_referenced"
     NO_COMPARABLE_LEVEL = "no_comparable_level"
     NOT_VALID_AT_DATE = "not_valid_at_date"
+    UNKNOWN_LEVEL = "unknown_level"  # the level is in no framework of the data release
+    OUTSIDE_HIGHER_EDUCATION = "outside_higher_education"  # a QF-EHEA cycle asked of a non-HE level
+
+
+class ComparisonFrame(StrEnum):
+    """The most specific frame with an official basis in which two levels were compared.
+
+    ``framework``: the same framework's own level order; ``crosswalk``: a published direct
+    comparison between the two frameworks (e.g. the UK–Ireland leaflet); ``eqf``: through both
+    frameworks' EQF referencing, which is coarser than either national framework.
+    """
+
+    FRAMEWORK = "framework"
+    CROSSWALK = "crosswalk"
+    EQF = "eqf"
+
+
+class LevelOrder(StrEnum):
+    """Where a held level stands relative to a required one."""
+
+    ABOVE = "above"
+    SAME = "same"
+    BELOW = "below"
+    CANNOT_TELL = "cannot_tell"
 
 
 def normalise_code(code: str) -> str:
@@ -254,6 +278,7 @@ class LevelMatch:
     confidence: float
     steps: tuple[PathStep, ...]
     notes: tuple[str, ...] = ()
+    frame: ComparisonFrame | None = None
 
     @property
     def path(self) -> tuple[LevelKey, ...]:
@@ -275,3 +300,34 @@ class Comparison:
     matches: tuple[LevelMatch, ...]
     reason: NotComparableReason | None = None
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRelation:
+    """The answer to "does the held level reach the required one?" (``relate_levels``).
+
+    ``order`` reads from the held level: ``below`` means the held level is lower than the
+    required one. ``frame`` says in which frame the order was established (``None`` when it
+    could not be); ``confidence`` (0–1) is the weight of that frame's evidence, never 1.0 outside
+    the framework's own order; ``steps`` are the edges used and ``sources`` every source cited
+    for them; ``notes`` are sentences an evaluator reads; ``reason`` is set with ``cannot_tell``.
+    """
+
+    held: LevelKey
+    required: LevelKey
+    order: LevelOrder
+    frame: ComparisonFrame | None
+    confidence: float
+    held_eqf: int | None
+    required_eqf: int | None
+    steps: tuple[PathStep, ...] = ()
+    sources: tuple[Source, ...] = ()
+    notes: tuple[str, ...] = ()
+    reason: NotComparableReason | None = None
+
+    @property
+    def meets(self) -> bool | None:
+        """``True`` above or same, ``False`` below, ``None`` when it cannot be told."""
+        if self.order is LevelOrder.CANNOT_TELL:
+            return None
+        return self.order is not LevelOrder.BELOW

@@ -216,6 +216,11 @@ class MatchOut(BaseModel):
     path: list[str] = Field(description="Node sequence from source to target")
     provenance: list[PathStepOut] = Field(description="Every edge used, with its sources")
     notes: list[str]
+    frame: str | None = Field(
+        None,
+        description="Frame of the comparison: framework (the framework's own levels), "
+        "crosswalk (a published crosswalk) or eqf (through the EQF, coarser than national levels)",
+    )
 
     @classmethod
     def of(cls, m: LevelMatch) -> MatchOut:
@@ -227,6 +232,7 @@ class MatchOut(BaseModel):
             path=[str(k) for k in m.path],
             provenance=[PathStepOut.of(s) for s in m.steps],
             notes=list(m.notes),
+            frame=m.frame.value if m.frame else None,
         )
 
 
@@ -236,7 +242,9 @@ class ComparisonOut(BaseModel):
     as_of: dt.date | None
     matches: list[MatchOut]
     reason: str | None = Field(
-        None, description="not_referenced | no_comparable_level | not_valid_at_date"
+        None,
+        description="not_referenced | no_comparable_level | not_valid_at_date | "
+        "outside_higher_education",
     )
     notes: list[str]
 
