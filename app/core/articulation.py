@@ -48,169 +48,39 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-from rapidfuzz import fuzz
-from rapidfuzz import process as rf_process
-
 from app.core.credits import Range
-from app.core.lexical import LabelIndex, process, tokens
-from app.core.outcome_policy import AlignPolicy
-from app.core.outcomes import segment
 from app.core.ports import Embedder
-from app.core.recognition import PurposePolicy
-
-# --- policy ------------------------------------------------------------------------------------
-
-#: The ``credit_transfer`` rules of ``mappings/policies/recognition.yaml`` at the time of writing,
-#: used when a caller (a doctest, a unit test) builds a policy by hand.
-DEFAULT_RULES = PurposePolicy(
-    level_substantial_if_below_by=1,
-    workload_min_ratio=0.8,
-    workload_bridgeable_ratio=0.5,
-    replace_coverage=0.7,
-    conditional_coverage=0.4,
-    quality_required=True,
+from app.core.transfer.align import index_target, match_courses
+from app.core.transfer.rules import credit_check, decide, level_check
+from app.core.transfer.types import (
+    ArticulationPolicy,
+    Candidate,
+    CandidateMatch,
+    CreditCheck,
+    Decision,
+    LevelCheck,
+    ModuleMatch,
+    OutcomeMatch,
+    PairEvidence,
+    TargetModule,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class ArticulationOptions:
-    """The knobs of ``mappings/policies/articulation.yaml`` (search sizes, not thresholds)."""
-
-    candidate_modules: int = 20  # modules per course that reach the lexical rescoring
-    chunk_courses: int = 64  # courses per matrix product (bounds memory: 64×5 rows × statements)
-    max_group: int = 3  # many-to-one: at most this many courses together
-    group_candidates: int = 8  # many-to-one: best-covering courses considered per module
-    proposals_per_module: int = 5
-    exact_limit: int = 22  # pathways: exact branch-and-bound up to this many relevant offerings
-    node_limit: int = 200_000  # pathways: branch-and-bound nodes before it gives up exactness
-    unknown_credits_ects: float = 10.0  # pathways: weight of a step whose credits are not known
-    pathway_candidates: int = 8  # pathways: target modules rescored per offering
-    version: str = "builtin"
+Course = Candidate
+CourseMatch = CandidateMatch
 
 
-@dataclass(frozen=True, slots=True)
-class ArticulationPolicy:
-    """Thresholds (recognition ``credit_transfer`` + outcome alignment) and search options."""
-
-    rules: PurposePolicy = DEFAULT_RULES
-    alignment: AlignPolicy = field(default_factory=AlignPolicy)
-    options: ArticulationOptions = field(default_factory=ArticulationOptions)
-    recognition_version: str = "builtin"
-
-    @property
-    def version(self) -> str:
-        """Both policy versions: a result names exactly what produced it."""
-        return f"recognition {self.recognition_version}; articulation {self.options.version}"
-
-
-# --- values ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Course:
-    """An incoming course, micro-credential or catalogue offering, with credits in ECTS."""
-
-    id: str
-    title: str
-    outcomes: tuple[str, ...]
-    credits_ects: Range | None = None
-    eqf_level: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TargetModule:
-    """A module of the target programme, with credits in ECTS and its EQF level where known."""
-
-    code: str
-    title: str
-    outcomes: tuple[str, ...]
-    credits_ects: Range | None = None
-    eqf_level: int | None = None
-    compulsory: bool = True
-    prerequisites: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeMatch:
-    """The best course outcome for one module outcome, and how it scored."""
-
-    module_outcome: int
-    course_outcome: int
-    score: float  # fused (or lexical only)
-    semantic: float | None
-    lexical: float
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleMatch:
-    """How one course's outcomes cover one module's outcomes."""
-
-    module: str
-    outcomes: int  # how many outcomes the module has
-    pairs: tuple[OutcomeMatch, ...]  # one per module outcome reaching ``min_pair_score``
-    covered: tuple[int, ...]  # module outcomes reaching ``cover_threshold``
-
-    @property
-    def coverage(self) -> float:
-        return len(self.covered) / self.outcomes if self.outcomes else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class CourseMatch:
-    """Every module a course touches (retrieved, rescored, at least one pair)."""
-
-    course: str
-    modules: tuple[ModuleMatch, ...]
-
-    def module(self, code: str) -> ModuleMatch | None:
-        return next((m for m in self.modules if m.module == code), None)
+# --- results -----------------------------------------------------------------------------------
 
 
 class Kind(StrEnum):
     ONE_TO_ONE = "one_to_one"
     ONE_TO_MANY = "one_to_many"
     MANY_TO_ONE = "many_to_one"
-
-
-class Decision(StrEnum):
-    REPLACE = "replace"  # no substantial difference: propose the exemption
-    CONDITIONAL = "conditional"  # bridgeable: assess the uncovered outcomes or add credits
-
-
-@dataclass(frozen=True, slots=True)
-class LevelCheck:
-    course: str
-    course_eqf: int | None
-    module_eqf: int | None
-    compatible: bool | None  # None: a level is not known, so it was not checked
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class CreditCheck:
-    courses_ects: Range | None  # the credits the course(s) bring to this module
-    module_ects: Range | None
-    ratio: float | None  # courses' upper bound / module's lower bound
-    sufficient: bool | None  # None: credits not known on one side
-    bridgeable: bool
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class PairEvidence:
-    course: str
-    course_outcome: int
-    module_outcome: int
-    score: float
-    semantic: float | None
-    lexical: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,420 +136,7 @@ class Articulation:
         return Range(sum(r.minimum for r in known), sum(r.maximum for r in known))
 
 
-# --- the target's outcome index ------------------------------------------------------------
-
-
-def statements(outcomes: Sequence[str]) -> tuple[list[str], list[int]]:
-    """Each outcome's statements (stems and list markers removed) and the outcome they belong
-    to. An outcome that segments to nothing keeps its stripped text, so no outcome vanishes.
-
-    >>> statements(["use SQL; design schemas", "lead a team"])
-    (['use SQL', 'design schemas', 'lead a team'], [0, 0, 1])
-    """
-    texts: list[str] = []
-    owner: list[int] = []
-    for i, outcome in enumerate(outcomes):
-        segs = [s.text for s in segment(outcome).segments if s.text.strip()]
-        for text in segs or [outcome.strip() or "?"]:
-            texts.append(text)
-            owner.append(i)
-    return texts, owner
-
-
-def _starts(owner: Sequence[int], groups: int) -> NDArray[np.int64]:
-    """First position of each group in a sorted owner list (every group non-empty)."""
-    arr = np.asarray(owner, dtype=np.int64)
-    return np.searchsorted(arr, np.arange(groups, dtype=np.int64)).astype(np.int64)
-
-
-@dataclass(frozen=True)
-class TargetIndex:
-    """The target programme's outcomes, flattened once: statements, owners, vectors, lexical
-    forms. Only modules with outcomes are indexed (the others cannot be covered by outcomes).
-
-    Layout: statements are grouped by outcome, outcomes by module, so ``reduceat`` over the
-    ``*_starts`` arrays reduces a (rows × statements) matrix to outcomes and to modules.
-    """
-
-    modules: tuple[TargetModule, ...]  # every module of the target, in order
-    indexed: tuple[int, ...]  # positions in ``modules`` of the modules with outcomes
-    texts: tuple[str, ...]  # statements
-    processed: tuple[str, ...]  # lexical forms of the statements
-    stmt_outcome: NDArray[np.int64]  # statement → global outcome
-    outcome_starts: NDArray[np.int64]  # global outcome → its first statement
-    outcome_sizes: NDArray[np.float32]  # statements per outcome
-    module_starts: NDArray[np.int64]  # indexed module → its first global outcome
-    module_sizes: NDArray[np.float32]  # outcomes per indexed module
-    stmt_module_range: tuple[tuple[int, int], ...]  # indexed module → statement slice
-    vectors: NDArray[np.float32] | None  # one unit row per statement (None: lexical only)
-    lexicon: LabelIndex | None  # for retrieval without a model
-
-    @property
-    def outcome_count(self) -> int:
-        return len(self.outcome_starts)
-
-
-def index_target(
-    modules: Sequence[TargetModule],
-    embedder: Embedder | None,
-) -> TargetIndex:
-    """Segment, process and (with a model) embed every module outcome statement once.
-
-    >>> ix = index_target([TargetModule("A", "A", ("use SQL; design schemas",)),
-    ...                    TargetModule("B", "B", ())], None)
-    >>> ix.indexed, ix.texts, ix.outcome_count
-    ((0,), ('use SQL', 'design schemas'), 1)
-    """
-    indexed: list[int] = []
-    texts: list[str] = []
-    stmt_outcome: list[int] = []
-    outcome_module: list[int] = []
-    ranges: list[tuple[int, int]] = []
-    for position, module in enumerate(modules):
-        if not module.outcomes:
-            continue
-        local_texts, local_owner = statements(module.outcomes)
-        first_outcome = len(outcome_module)
-        start = len(texts)
-        texts.extend(local_texts)
-        stmt_outcome.extend(first_outcome + o for o in local_owner)
-        outcome_module.extend([len(indexed)] * len(module.outcomes))
-        ranges.append((start, len(texts)))
-        indexed.append(position)
-    n_outcomes = len(outcome_module)
-    outcome_starts = _starts(stmt_outcome, n_outcomes)
-    module_starts = _starts(outcome_module, len(indexed))
-    outcome_sizes = np.diff(np.append(outcome_starts, len(texts))).astype(np.float32)
-    module_sizes = np.diff(np.append(module_starts, n_outcomes)).astype(np.float32)
-    processed = tuple(process(t) for t in texts)
-    vectors: NDArray[np.float32] | None = None
-    lexicon: LabelIndex | None = None
-    if embedder is not None and texts:
-        vectors = np.ascontiguousarray(embedder.encode(texts), dtype=np.float32)
-    else:
-        lexicon = LabelIndex(
-            [[texts[k] for k in range(s, e)] for s, e in ranges]
-        )  # one "concept" per module, its statements as labels
-    return TargetIndex(
-        modules=tuple(modules),
-        indexed=tuple(indexed),
-        texts=tuple(texts),
-        processed=processed,
-        stmt_outcome=np.asarray(stmt_outcome, dtype=np.int64),
-        outcome_starts=outcome_starts,
-        outcome_sizes=outcome_sizes,
-        module_starts=module_starts,
-        module_sizes=module_sizes,
-        stmt_module_range=tuple(ranges),
-        vectors=vectors,
-        lexicon=lexicon,
-    )
-
-
-# --- matching ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Chunk:
-    """The statements of a chunk of courses (only courses with outcomes)."""
-
-    courses: list[Course]
-    texts: list[str]
-    processed: list[str]
-    stmt_outcome: list[int]  # statement → outcome index within its course
-    course_starts: list[int]  # course → first statement row
-
-
-def _chunk(courses: Sequence[Course]) -> _Chunk:
-    chunk = _Chunk([], [], [], [], [])
-    for course in courses:
-        if not course.outcomes:
-            continue
-        local_texts, owner = statements(course.outcomes)
-        chunk.courses.append(course)
-        chunk.course_starts.append(len(chunk.texts))
-        chunk.texts.extend(local_texts)
-        chunk.stmt_outcome.extend(owner)
-    chunk.processed = [process(t) for t in chunk.texts]
-    return chunk
-
-
-def _semantic_candidates(
-    sim: NDArray[np.float32], chunk: _Chunk, target: TargetIndex, policy: ArticulationPolicy
-) -> list[list[int]]:
-    """For each course of the chunk, the indexed modules worth rescoring, best first."""
-    ends = [*chunk.course_starts[1:], sim.shape[0]]
-    # Best cosine of any of the course's statements, for every target statement (row slices:
-    # ``np.maximum.reduceat`` along axis 0 is ten times slower on a 320 × 16,000 matrix) ...
-    per_course = np.stack(
-        [sim[s:e].max(axis=0) for s, e in zip(chunk.course_starts, ends, strict=True)]
-    )
-    # ... averaged over each outcome's statements, then over each module's outcomes.
-    if target.texts and len(target.outcome_starts) == len(target.texts):
-        per_outcome = per_course  # one statement per outcome: nothing to average
-    else:
-        per_outcome = (
-            np.add.reduceat(per_course, target.outcome_starts, axis=1) / target.outcome_sizes
-        )
-    module_mean = np.add.reduceat(per_outcome, target.module_starts, axis=1) / target.module_sizes
-    module_max = np.maximum.reduceat(per_outcome, target.module_starts, axis=1)
-    w = policy.alignment.lexical_weight
-    # The best fused score a module's best outcome could reach, were its lexical score perfect:
-    # a module below min_pair_score even then cannot produce a single pair.
-    reachable = (1.0 - w) * module_max + w >= policy.alignment.min_pair_score
-    score = np.where(reachable, module_mean, -np.inf)
-    k = min(policy.options.candidate_modules, score.shape[1])
-    if k <= 0:
-        return [[] for _ in chunk.courses]
-    top = np.argpartition(-score, k - 1, axis=1)[:, :k]
-    out: list[list[int]] = []
-    for row, cols in enumerate(top):
-        ordered = cols[np.argsort(-score[row, cols], kind="stable")]
-        out.append([int(c) for c in ordered if np.isfinite(score[row, c])])
-    return out
-
-
-def _lexical_candidates(chunk: _Chunk, target: TargetIndex, k: int) -> list[list[int]]:
-    assert target.lexicon is not None
-    out = []
-    for c in range(len(chunk.courses)):
-        start = chunk.course_starts[c]
-        end = chunk.course_starts[c + 1] if c + 1 < len(chunk.courses) else len(chunk.texts)
-        words = [t for text in chunk.texts[start:end] for t in tokens(text)]
-        out.append(target.lexicon.candidates(words, k))
-    return out
-
-
-def _rescore(
-    chunk: _Chunk,
-    c: int,
-    sim: NDArray[np.float32] | None,
-    candidates: Sequence[int],
-    target: TargetIndex,
-    policy: ArticulationPolicy,
-) -> CourseMatch:
-    """Exact fused scores of one course against its candidate modules."""
-    course = chunk.courses[c]
-    rows_start = chunk.course_starts[c]
-    rows_end = chunk.course_starts[c + 1] if c + 1 < len(chunk.courses) else len(chunk.texts)
-    if not candidates:
-        return CourseMatch(course.id, ())
-    cols = np.concatenate(
-        [np.arange(*target.stmt_module_range[m], dtype=np.int64) for m in candidates]
-    )
-    lex = rf_process.cdist(
-        chunk.processed[rows_start:rows_end],
-        [target.processed[k] for k in cols],
-        scorer=fuzz.token_set_ratio,
-        processor=None,
-        workers=1,
-    ).astype(np.float32) / np.float32(100.0)
-    sem: NDArray[np.float32] | None = None
-    if sim is not None:
-        sem = np.clip(sim[rows_start:rows_end][:, cols], -1.0, 1.0)
-        w = np.float32(policy.alignment.lexical_weight)
-        fused = (np.float32(1.0) - w) * sem + w * lex
-    else:
-        fused = lex
-    row_outcome = np.asarray(chunk.stmt_outcome[rows_start:rows_end], dtype=np.int64)
-    n_course_outcomes = int(row_outcome.max()) + 1
-    row_starts = _starts(row_outcome.tolist(), n_course_outcomes)
-    # Outcome × target statement: the best statement of each course outcome.
-    colmax = np.maximum.reduceat(fused, row_starts, axis=0)
-    col_outcome = target.stmt_outcome[cols]
-    # Local outcome groups along the candidate columns (contiguous by construction).
-    change = np.flatnonzero(np.diff(col_outcome)) + 1
-    group_starts = np.concatenate([[0], change]).astype(np.int64)
-    sizes = np.diff(np.append(group_starts, len(cols))).astype(np.float32)
-    item = np.add.reduceat(colmax, group_starts, axis=1) / sizes  # course outcome × module outcome
-    best_source = np.argmax(item, axis=0)
-    best = item[best_source, np.arange(item.shape[1])]
-    # Evidence: for each target statement, the best row within the chosen course outcome.
-    group_of_col = np.repeat(np.arange(len(group_starts)), sizes.astype(np.int64))
-    chosen = best_source[group_of_col]
-    masked = np.where(row_outcome[:, None] == chosen[None, :], fused, -np.inf)
-    best_row = np.argmax(masked, axis=0)
-    col_index = np.arange(len(cols))
-    sem_ev = (
-        np.add.reduceat(sem[best_row, col_index], group_starts) / sizes if sem is not None else None
-    )
-    lex_ev = np.add.reduceat(lex[best_row, col_index], group_starts) / sizes
-
-    min_pair, cover = policy.alignment.thresholds(lexical_only=sim is None)
-    matches: list[ModuleMatch] = []
-    g = 0
-    for m in candidates:
-        module = target.modules[target.indexed[m]]
-        n = len(module.outcomes)
-        pairs: list[OutcomeMatch] = []
-        covered: list[int] = []
-        for j in range(n):
-            score = float(best[g + j])
-            if score >= min_pair:
-                pairs.append(
-                    OutcomeMatch(
-                        j,
-                        int(best_source[g + j]),
-                        round(score, 4),
-                        None if sem_ev is None else round(float(sem_ev[g + j]), 4),
-                        round(float(lex_ev[g + j]), 4),
-                    )
-                )
-                if score >= cover:
-                    covered.append(j)
-        g += n
-        if pairs:
-            matches.append(ModuleMatch(module.code, n, tuple(pairs), tuple(covered)))
-    matches.sort(key=lambda mm: (-mm.coverage, -sum(p.score for p in mm.pairs)))
-    return CourseMatch(course.id, tuple(matches))
-
-
-def match_courses(
-    courses: Sequence[Course],
-    target: TargetIndex,
-    embedder: Embedder | None,
-    policy: ArticulationPolicy,
-    *,
-    progress: Callable[[int], None] | None = None,
-) -> list[CourseMatch]:
-    """Each course's coverage of the target's modules (one :class:`CourseMatch` per course,
-    in input order; a course without outcomes matches nothing).
-
-    ``embedder`` must be the one ``target`` was indexed with (or None for both). ``progress``
-    is called with the number of courses finished after each chunk.
-
-    >>> ix = index_target([TargetModule("M", "M", ("lead a team", "paint portraits"))], None)
-    >>> [m.coverage for m in match_courses([Course("c", "c", ("lead a team",))], ix, None,
-    ...                                   ArticulationPolicy())[0].modules]
-    [0.5]
-    """
-    if (embedder is None) != (target.vectors is None) and target.texts:
-        raise ValueError("the target was indexed with a different embedder")
-    out: dict[str, CourseMatch] = {}
-    size = max(1, policy.options.chunk_courses)
-    done = 0
-    for start in range(0, len(courses), size):
-        part = courses[start : start + size]
-        chunk = _chunk(part)
-        if chunk.courses and target.texts:
-            sim: NDArray[np.float32] | None = None
-            if embedder is not None and target.vectors is not None:
-                q = np.ascontiguousarray(embedder.encode(chunk.texts), dtype=np.float32)
-                sim = q @ target.vectors.T
-                candidates = _semantic_candidates(sim, chunk, target, policy)
-            else:
-                candidates = _lexical_candidates(chunk, target, policy.options.candidate_modules)
-            for c in range(len(chunk.courses)):
-                match = _rescore(chunk, c, sim, candidates[c], target, policy)
-                out[chunk.courses[c].id] = match
-        done += len(part)
-        if progress is not None:
-            progress(done)
-    return [out.get(c.id, CourseMatch(c.id, ())) for c in courses]
-
-
-# --- checks ------------------------------------------------------------------------------------
-
-
-def _fmt(r: Range | None) -> str:
-    if r is None:
-        return "unknown"
-    return f"{r.minimum:.3g}" if r.exact else f"{r.minimum:.3g}–{r.maximum:.3g}"
-
-
-def level_check(course: Course, module: TargetModule, rules: PurposePolicy) -> LevelCheck:
-    """Is the course's EQF level compatible with the module's (the recognition policy's gap)?
-
-    >>> level_check(Course("c", "c", (), eqf_level=5), TargetModule("m", "m", (), eqf_level=6),
-    ...             DEFAULT_RULES).compatible
-    False
-    """
-    if course.eqf_level is None or module.eqf_level is None:
-        missing = "course" if course.eqf_level is None else "module"
-        return LevelCheck(
-            course.id,
-            course.eqf_level,
-            module.eqf_level,
-            None,
-            f"the {missing}'s level is not known: not checked",
-        )
-    gap = module.eqf_level - course.eqf_level
-    if gap >= rules.level_substantial_if_below_by:
-        return LevelCheck(
-            course.id,
-            course.eqf_level,
-            module.eqf_level,
-            False,
-            f"course at EQF {course.eqf_level}, {gap} below the module's EQF {module.eqf_level}",
-        )
-    return LevelCheck(
-        course.id,
-        course.eqf_level,
-        module.eqf_level,
-        True,
-        f"course at EQF {course.eqf_level}, module at EQF {module.eqf_level}",
-    )
-
-
-def credit_check(brought: Range | None, module: TargetModule, rules: PurposePolicy) -> CreditCheck:
-    """Do the credits brought cover the module's (upper bound against lower bound)?
-
-    >>> credit_check(Range(4, 4), TargetModule("m", "m", (), Range(5, 5)), DEFAULT_RULES).sufficient
-    True
-    >>> c = credit_check(Range(3, 3), TargetModule("m", "m", (), Range(5, 5)), DEFAULT_RULES)
-    >>> (c.sufficient, c.bridgeable)
-    (False, True)
-    """
-    need = module.credits_ects
-    if brought is None or need is None or need.minimum <= 0:
-        side = "the course's" if brought is None else "the module's"
-        return CreditCheck(
-            brought, need, None, None, False, f"{side} credits are not known: not checked"
-        )
-    ratio = brought.maximum / need.minimum
-    text = f"{_fmt(brought)} ECTS against the module's {_fmt(need)} ECTS"
-    if ratio >= rules.workload_min_ratio:
-        return CreditCheck(brought, need, round(ratio, 4), True, False, text + ": sufficient")
-    bridgeable = ratio >= rules.workload_bridgeable_ratio
-    return CreditCheck(
-        brought,
-        need,
-        round(ratio, 4),
-        False,
-        bridgeable,
-        text + (": short, bridgeable with more credits" if bridgeable else ": far too few"),
-    )
-
-
 # --- proposals ---------------------------------------------------------------------------------
-
-
-def _decide(
-    coverage: float, levels: Sequence[LevelCheck], credits: CreditCheck, rules: PurposePolicy
-) -> tuple[Decision | None, list[str]]:
-    reasons: list[str] = []
-    if any(lv.compatible is False for lv in levels):
-        return None, [lv.reason for lv in levels if lv.compatible is False]
-    if coverage < rules.conditional_coverage:
-        return None, [f"only {coverage:.0%} of the module's outcomes covered"]
-    decision = Decision.REPLACE
-    if coverage >= rules.replace_coverage:
-        reasons.append(
-            f"{coverage:.0%} of the module's outcomes covered (≥ {rules.replace_coverage:.0%})"
-        )
-    else:
-        decision = Decision.CONDITIONAL
-        reasons.append(
-            f"{coverage:.0%} of the module's outcomes covered: assess the uncovered outcomes "
-            f"(replacement needs {rules.replace_coverage:.0%})"
-        )
-    if credits.sufficient is False:
-        if not credits.bridgeable:
-            return None, [*reasons, credits.reason]
-        decision = Decision.CONDITIONAL
-    reasons.append(credits.reason)
-    reasons.extend(lv.reason for lv in levels if lv.compatible is None)
-    return decision, reasons
 
 
 def _pairs(course: str, match: ModuleMatch) -> tuple[PairEvidence, ...]:
@@ -743,7 +200,7 @@ def propose(
         for mm, level in sorted(eligible, key=lambda e: (-e[0].coverage, e[0].module)):
             module = modules[mm.module]
             credits = credit_check(course.credits_ects, module, rules)
-            decision, reasons = _decide(mm.coverage, [level], credits, rules)
+            decision, reasons = decide(mm.coverage, [level], credits, rules)
             if decision is None:
                 continue
             if decision is Decision.CONDITIONAL:
@@ -895,7 +352,7 @@ def _many_to_one(
             credits = credit_check(brought, module, rules)
             levels = [level_check(c, module, rules) for c, _ in group]
             coverage = len(union) / n
-            decision, reasons = _decide(coverage, levels, credits, rules)
+            decision, reasons = decide(coverage, levels, credits, rules)
             if decision is None:
                 continue
             valid.append(key)

@@ -67,17 +67,17 @@ from enum import StrEnum
 
 import networkx as nx
 
-from app.core.articulation import (
+from app.core.credits import Range
+from app.core.errors import InvalidInput
+from app.core.transfer.rules import level_check
+from app.core.transfer.types import (
     ArticulationPolicy,
-    Course,
-    CourseMatch,
+    CandidateMatch,
     LevelCheck,
     PairEvidence,
     TargetModule,
-    level_check,
 )
-from app.core.credits import Range
-from app.core.errors import InvalidInput
+from app.core.transfer.types import Candidate as Course
 
 #: Weight of a step without a usable cost under ``objective=cost``: above any real price, so
 #: such steps are used only when no priced offering does the job.
@@ -242,7 +242,7 @@ class _Problem:
     weight: list[float]
     bundle: list[int]  # offering → bitmask of offerings (itself and its prerequisites)
     policy: ArticulationPolicy
-    matches: Mapping[str, CourseMatch]  # offering id → its match (evidence of the steps)
+    matches: Mapping[str, CandidateMatch]  # offering id → its match (evidence of the steps)
     contributors: list[list[int]] = field(default_factory=list)  # module → offerings
 
     def done(self, m: int, chosen: int) -> bool:
@@ -326,7 +326,7 @@ def _weight(
 def held_status(
     required: Sequence[TargetModule],
     held: Sequence[Course],
-    matches: Sequence[CourseMatch],
+    matches: Sequence[CandidateMatch],
     policy: ArticulationPolicy,
 ) -> tuple[ModuleStatus, ...]:
     """What the held credentials cover of each required module (outcomes add up)."""
@@ -378,9 +378,9 @@ def held_status(
 def plan_pathways(
     target: Sequence[TargetModule],
     held: Sequence[Course],
-    held_matches: Sequence[CourseMatch],
+    held_matches: Sequence[CandidateMatch],
     offerings: Sequence[Offering],
-    offering_matches: Sequence[CourseMatch],
+    offering_matches: Sequence[CandidateMatch],
     policy: ArticulationPolicy,
     *,
     objective: Objective = Objective.CREDITS,
@@ -918,17 +918,17 @@ class StackResult:
 
 def stack_into(
     held: Sequence[Course],
-    programmes: Sequence[tuple[str, str, Sequence[TargetModule], Sequence[CourseMatch]]],
+    programmes: Sequence[tuple[str, str, Sequence[TargetModule], Sequence[CandidateMatch]]],
     policy: ArticulationPolicy,
 ) -> list[StackResult]:
     """Rank programmes by the share the held credentials cover (programmes with no covered
     outcome are left out). ``programmes`` holds (id, title, modules, matches of the held
     credentials against that programme).
 
-    >>> from app.core.articulation import CourseMatch, ModuleMatch, OutcomeMatch
+    >>> from app.core.articulation import CandidateMatch, ModuleMatch, OutcomeMatch
     >>> mods = [TargetModule("A", "A", ("x",), Range(5, 5)), TargetModule("B", "B", ("y",),
     ...         Range(5, 5))]
-    >>> m = CourseMatch("h", (ModuleMatch("A", 1, (OutcomeMatch(0, 0, 1.0, None, 1.0),), (0,)),))
+    >>> m = CandidateMatch("h", (ModuleMatch("A", 1, (OutcomeMatch(0, 0, 1.0, None, 1.0),), (0,)),))
     >>> held = [Course("h", "h", ("x",), Range(5, 5))]
     >>> [(r.programme_id, r.share) for r in stack_into(held, [("P", "P", mods, [m])],
     ...                                                ArticulationPolicy())]

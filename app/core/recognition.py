@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.core.credits import Conversion, Range
+from app.core.transfer.types import PurposePolicy
 from app.core.types import Comparison, LevelKey
 
 
@@ -53,16 +54,6 @@ class Element(StrEnum):
 
 
 # --- policy ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PurposePolicy:
-    level_substantial_if_below_by: int
-    workload_min_ratio: float
-    workload_bridgeable_ratio: float
-    replace_coverage: float
-    conditional_coverage: float
-    quality_required: bool
 
 
 @dataclass(frozen=True, slots=True)

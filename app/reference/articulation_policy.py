@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.core.articulation import ArticulationOptions, ArticulationPolicy
 from app.core.recognition import Purpose
+from app.core.transfer.types import ArticulationOptions, ArticulationPolicy
 from app.reference.loader import _validate
 from app.reference.policies import load_policy
 from app.reference.recognition_policy import load_recognition_policy

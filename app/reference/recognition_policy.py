@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.core.recognition import Purpose, PurposePolicy, RecognitionPolicy
+from app.core.recognition import Purpose, RecognitionPolicy
+from app.core.transfer.types import PurposePolicy
 from app.reference.loader import _validate
 from app.reference.schema import _Strict
 

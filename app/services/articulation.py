@@ -35,15 +35,10 @@ from sqlalchemy.orm import Session
 
 from app.adapters.db.jobs_repository import JobRepository
 from app.core.articulation import (
-    ArticulationPolicy,
     Course,
     CourseMatch,
-    TargetIndex,
-    TargetModule,
     course_from_json,
     course_to_json,
-    index_target,
-    match_courses,
     match_from_json,
     match_to_json,
     proposal_to_json,
@@ -56,6 +51,8 @@ from app.core.credits import CreditSystems, Range, convert
 from app.core.errors import DomainError, InvalidInput
 from app.core.ports import Embedder
 from app.core.records import canonical
+from app.core.transfer.align import TargetIndex, index_target, match_courses
+from app.core.transfer.types import ArticulationPolicy, TargetModule
 from app.core.types import EQF_ID
 from app.services.catalogue import CatalogueService
 from app.services.jobs import (

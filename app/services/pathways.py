@@ -25,15 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.core.articulation import (
-    Course,
-    CourseMatch,
-    TargetIndex,
-    TargetModule,
-    course_to_json,
-    match_courses,
-    range_to_json,
-)
+from app.core.articulation import Course, CourseMatch, course_to_json, range_to_json
 from app.core.catalogue import Programme
 from app.core.credentials import SourceFormat, credential_from_json
 from app.core.credits import Range
@@ -47,6 +39,8 @@ from app.core.pathways import (
     plan_pathways,
     stack_into,
 )
+from app.core.transfer.align import TargetIndex, match_courses
+from app.core.transfer.types import TargetModule
 from app.services.articulation import (
     ArticulationService,
     credential_course,

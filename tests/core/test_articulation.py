@@ -11,24 +11,25 @@ import pytest
 from app.adapters.embeddings.hashing import HashingEmbedder
 from app.core.alignment import align
 from app.core.articulation import (
-    ArticulationOptions,
-    ArticulationPolicy,
-    Course,
-    Decision,
     Kind,
-    TargetModule,
     articulate,
     course_from_json,
     course_to_json,
-    credit_check,
-    index_target,
-    match_courses,
     match_from_json,
     match_to_json,
     propose,
 )
 from app.core.credits import Range
 from app.core.outcome_policy import AlignPolicy
+from app.core.transfer.align import index_target, match_courses
+from app.core.transfer.rules import credit_check
+from app.core.transfer.types import (
+    ArticulationOptions,
+    ArticulationPolicy,
+    Course,
+    Decision,
+    TargetModule,
+)
 from tests.core.outcome_toys import WordEmbedder
 
 POLICY = ArticulationPolicy()

@@ -10,16 +10,6 @@ from dataclasses import replace
 
 import pytest
 
-from app.core.articulation import (
-    ArticulationPolicy,
-    Course,
-    CourseMatch,
-    ModuleMatch,
-    OutcomeMatch,
-    TargetModule,
-    index_target,
-    match_courses,
-)
 from app.core.credits import Range
 from app.core.errors import InvalidInput
 from app.core.pathways import (
@@ -28,6 +18,15 @@ from app.core.pathways import (
     plan_pathways,
     required_modules,
     stack_into,
+)
+from app.core.transfer.align import index_target, match_courses
+from app.core.transfer.types import (
+    ArticulationPolicy,
+    Course,
+    CourseMatch,
+    ModuleMatch,
+    OutcomeMatch,
+    TargetModule,
 )
 
 POLICY = ArticulationPolicy()
