@@ -56,6 +56,11 @@ class CredentialSettings(BaseModel):
     max_depth: int = Field(default=32, gt=0)
     max_list_items: int = Field(default=1000, gt=0)
     max_csv_rows: int = Field(default=5000, gt=0)
+    trust_anchors_dir: Path | None = Field(
+        default=None,
+        description="directory of PEM/DER certificates whose seals are trusted (e.g. exported "
+        "from the EU trusted lists); unset: signer trust is reported as not established",
+    )
 
 
 class Settings(BaseSettings):

@@ -28,6 +28,7 @@ from app.adapters.importers.signed import (
     decode_compact,
     decode_enveloped,
     decode_jws_json,
+    embedded_proof,
     is_enveloped,
     is_jws_json,
     looks_like_jwt,
@@ -70,11 +71,11 @@ def sha256(text: str) -> str:
 def _unwrap(document: Any, options: ImportOptions) -> tuple[Any, Envelope | None]:
     limits = options.limits
     if isinstance(document, str) and looks_like_jwt(document.strip()):
-        envelope = decode_compact(document.strip(), limits)
+        envelope = decode_compact(document.strip(), limits, trust=options.trust)
     elif isinstance(document, Mapping) and is_jws_json(document):
-        envelope = decode_jws_json(document, limits)
+        envelope = decode_jws_json(document, limits, trust=options.trust)
     elif isinstance(document, Mapping) and is_enveloped(document):
-        envelope = decode_enveloped(document, limits)
+        envelope = decode_enveloped(document, limits, trust=options.trust)
     else:
         return document, None
     inner = envelope.document
@@ -126,6 +127,9 @@ def read_document(
         raise
     imported = IMPORTERS[source_format](readable, options)
     credential = imported.credential
+    embedded = embedded_proof(document)  # a Data Integrity proof, verified on the original
+    if embedded is not None:
+        credential = replace(credential, proof=embedded)
     if envelope is not None:
         own = credential.proof
         proof = envelope.proof
