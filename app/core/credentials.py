@@ -62,6 +62,8 @@ class WarningCode(StrEnum):
     CREDIT_SYSTEM_UNKNOWN = "credit_system_unknown"
     CONTEXT_NOT_BUNDLED = "context_not_bundled"
     SIGNATURE_NOT_VERIFIED = "signature_not_verified"
+    SIGNATURE_INVALID = "signature_invalid"
+    SIGNATURE_TRUST_NOT_ESTABLISHED = "signature_trust_not_established"
     LANGUAGE_FALLBACK = "language_fallback"
     VALUE_IGNORED = "value_ignored"
 
@@ -205,18 +207,80 @@ class Stackability:
         return bool(self.part_of or self.has_part or self.statement)
 
 
+class Trust(StrEnum):
+    """Whether the signer is shown to be who a trusted authority says it is, at signing time.
+
+    Stable strings: clients and recognition switch on them.
+    """
+
+    ESTABLISHED = "established"  # a chain to a configured trust anchor, valid at signing time
+    NOT_ESTABLISHED = "not_established"  # cannot be shown offline (reasons say why)
+    EXPIRED_AT_SIGNING = "expired_at_signing"  # a certificate was expired when it signed
+    NOT_YET_VALID_AT_SIGNING = "not_yet_valid_at_signing"
+    NOT_CHECKED = "not_checked"  # the signature itself was not checked (e.g. did:web key)
+    NOT_APPLICABLE = "not_applicable"  # nothing is signed
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The outcome of checking one signature or proof.
+
+    ``valid`` is ``True`` when the signature verifies over the document as received, ``False``
+    when it does not (tampered, wrong key, malformed), ``None`` when it could not be checked
+    (the key is not available offline, an unsupported suite). ``trust`` is judged apart from
+    ``valid``: a valid signature by an unknown key proves integrity, not who signed.
+    """
+
+    method: str | None = None  # e.g. "JAdES JWS JSON (RS256, b64:false)", "eddsa-rdfc-2022"
+    valid: bool | None = None
+    signer: str | None = None  # certificate subject, DID or verification method
+    signed_at: str | None = None  # ISO 8601, as claimed by the signature (sigT, iat, created)
+    trust: Trust = Trust.NOT_APPLICABLE
+    reasons: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Proof:
-    """What the document says about its own signature. Passerelle never verifies it (yet)."""
+    """The document's signature or proof and what checking it showed.
+
+    ``signed`` is true only for a real signature or proof (an empty ``"proof": {}`` or an
+    ``alg: none`` token is not signed); ``verified`` is ``verification.valid is True``.
+    """
 
     type: str | None = None
     signed: bool = False
     verified: bool = False
     note: str = UNSIGNED
+    verification: Verification = field(default_factory=Verification)
 
     @classmethod
-    def unverified(cls, proof_type: str) -> Proof:
-        return cls(type=proof_type, signed=True, verified=False, note=SIGNATURE_NOT_VERIFIED)
+    def unverified(cls, proof_type: str, reason: str = SIGNATURE_NOT_VERIFIED) -> Proof:
+        return cls(
+            type=proof_type,
+            signed=True,
+            verified=False,
+            note=SIGNATURE_NOT_VERIFIED,
+            verification=Verification(
+                method=proof_type, valid=None, trust=Trust.NOT_CHECKED, reasons=(reason,)
+            ),
+        )
+
+    @classmethod
+    def checked(cls, proof_type: str, verification: Verification) -> Proof:
+        """A signature that was checked: the note summarises the outcome in one phrase."""
+        if verification.valid is True:
+            note = f"signature valid; signer trust {verification.trust.value}"
+        elif verification.valid is False:
+            note = "signature invalid"
+        else:
+            note = SIGNATURE_NOT_VERIFIED
+        return cls(
+            type=proof_type,
+            signed=True,
+            verified=verification.valid is True,
+            note=note,
+            verification=verification,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -625,16 +689,33 @@ def credential_warnings(credential: MicroCredential) -> tuple[CredentialWarning,
                 field="credits",
             )
         )
-    if credential.proof.signed and not credential.proof.verified:
-        out.append(
-            CredentialWarning(
-                WarningCode.SIGNATURE_NOT_VERIFIED,
-                f"The document is signed ({credential.proof.type}); {SIGNATURE_NOT_VERIFIED}.",
-                pointer=_first(src.get("proof")),
-                field="proof",
-            )
-        )
+    out.extend(_proof_warnings(credential.proof, _first(src.get("proof"))))
     return tuple(out)
+
+
+def _proof_warnings(proof: Proof, pointer: str | None) -> list[CredentialWarning]:
+    """One warning for a signature that is invalid, unchecked, or by an unestablished signer."""
+    if not proof.signed:
+        return []
+    v = proof.verification
+    why = "; ".join(v.reasons[:3])
+    if v.valid is False:
+        code, text = WarningCode.SIGNATURE_INVALID, f"the signature does not verify: {why}"
+    elif v.valid is None:
+        code, text = WarningCode.SIGNATURE_NOT_VERIFIED, f"{SIGNATURE_NOT_VERIFIED}: {why}"
+    elif v.trust is not Trust.ESTABLISHED:
+        code = WarningCode.SIGNATURE_TRUST_NOT_ESTABLISHED
+        text = f"the signature is valid but the signer's trust is {v.trust.value}: {why}"
+    else:
+        return []
+    return [
+        CredentialWarning(
+            code,
+            f"The document is signed ({proof.type}); {text}.",
+            pointer=pointer,
+            field="proof/verification",
+        )
+    ]
 
 
 def _first(pointers: tuple[str, ...] | None) -> str | None:
@@ -897,12 +978,7 @@ def credential_to_json(c: MicroCredential) -> dict[str, Any]:
         "language": c.language,
         "languages": list(c.languages),
         "translations": {k: dict(v) for k, v in c.translations.items()},
-        "proof": {
-            "type": c.proof.type,
-            "signed": c.proof.signed,
-            "verified": c.proof.verified,
-            "note": c.proof.note,
-        },
+        "proof": proof_to_json(c.proof),
         "sources": {k: list(v) for k, v in c.sources.items()},
     }
 
@@ -1019,13 +1095,54 @@ def credential_from_json(d: Mapping[str, Any]) -> MicroCredential:
         language=d.get("language"),
         languages=tuple(d.get("languages", [])),
         translations={k: dict(v) for k, v in (d.get("translations") or {}).items()},
-        proof=Proof(
-            type=proof.get("type"),
-            signed=bool(proof.get("signed", False)),
-            verified=bool(proof.get("verified", False)),
-            note=proof.get("note", UNSIGNED),
-        ),
+        proof=proof_from_json(proof),
         sources={k: tuple(v) for k, v in (d.get("sources") or {}).items()},
+    )
+
+
+def proof_to_json(p: Proof) -> dict[str, Any]:
+    v = p.verification
+    return {
+        "type": p.type,
+        "signed": p.signed,
+        "verified": p.verified,
+        "note": p.note,
+        "verification": {
+            "method": v.method,
+            "valid": v.valid,
+            "signer": v.signer,
+            "signed_at": v.signed_at,
+            "trust": v.trust.value,
+            "reasons": list(v.reasons),
+        },
+    }
+
+
+def proof_from_json(d: Mapping[str, Any]) -> Proof:
+    """A proof as stored; records stored before verification existed read as unchecked."""
+    signed = bool(d.get("signed", False))
+    raw = d.get("verification")
+    if isinstance(raw, Mapping):
+        verification = Verification(
+            method=raw.get("method"),
+            valid=raw.get("valid"),
+            signer=raw.get("signer"),
+            signed_at=raw.get("signed_at"),
+            trust=Trust(raw.get("trust", Trust.NOT_APPLICABLE.value)),
+            reasons=tuple(raw.get("reasons", ())),
+        )
+    elif signed:
+        verification = Verification(
+            method=d.get("type"), trust=Trust.NOT_CHECKED, reasons=(SIGNATURE_NOT_VERIFIED,)
+        )
+    else:
+        verification = Verification()
+    return Proof(
+        type=d.get("type"),
+        signed=signed,
+        verified=bool(d.get("verified", False)),
+        note=d.get("note", UNSIGNED),
+        verification=verification,
     )
 
 

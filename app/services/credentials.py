@@ -23,6 +23,7 @@ from app.adapters.importers.base import ImportOptions
 from app.adapters.importers.csv_import import read_csv
 from app.adapters.importers.registry import ReadDocument, read_document, sha256
 from app.adapters.importers.safety import ImportLimits
+from app.adapters.verification.trust import TrustStore
 from app.core.credentials import (
     Completeness,
     CredentialNotFound,
@@ -100,9 +101,22 @@ class CsvRowOutcome:
 
 
 class CredentialService:
-    def __init__(self, registry: Registry, limits: ImportLimits | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        limits: ImportLimits | None = None,
+        trust: TrustStore | None = None,
+    ) -> None:
         self.registry = registry
         self.limits = limits or ImportLimits()
+        self.trust = trust or TrustStore()  # anchors for seals; none: trust not established
+
+    @classmethod
+    def from_settings(cls, registry: Registry, settings: object) -> CredentialService:
+        """Limits and the trust store from the ``credentials`` settings group."""
+        return cls(
+            registry, ImportLimits.from_settings(settings), TrustStore.from_settings(settings)
+        )
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -145,7 +159,7 @@ class CredentialService:
         language: str | None = None,
     ) -> CredentialReport:
         """Read one JSON (or JWS) credential document; nothing is stored."""
-        options = ImportOptions(language=language, limits=self.limits)
+        options = ImportOptions(language=language, limits=self.limits, trust=self.trust)
         return self._report(read_document(data, forced=forced, options=options))
 
     def read_csv(self, data: bytes, *, language: str | None = None) -> list[CsvRowOutcome]:

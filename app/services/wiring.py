@@ -26,7 +26,6 @@ def aligner_from_state(state: Any) -> Aligner:
 
 
 def build_recognition_service(state: Any, registry: Registry) -> RecognitionService:
-    from app.adapters.importers.safety import ImportLimits
     from app.reference.recognition_policy import load_recognition_policy
 
     settings = state.settings
@@ -36,7 +35,7 @@ def build_recognition_service(state: Any, registry: Registry) -> RecognitionServ
         credit_systems=state.credit_systems,
         policy=policy,
         policy_sha256=sha,
-        credentials=CredentialService(registry, ImportLimits.from_settings(settings)),
+        credentials=CredentialService.from_settings(registry, settings),
         catalogue=CatalogueService(registry),
         aligner=aligner_from_state(state),
     )

@@ -15,6 +15,7 @@ from typing import Any
 from app.adapters.importers.jsonld import NO_LANGUAGE, Node, pick, texts
 from app.adapters.importers.safety import ImportLimits
 from app.adapters.importers.vocab import concept_label
+from app.adapters.verification.trust import TrustStore
 from app.core.credentials import Concept, CredentialWarning, WarningCode
 
 
@@ -22,6 +23,8 @@ from app.core.credentials import Concept, CredentialWarning, WarningCode
 class ImportOptions:
     language: str | None = None  # preferred language for texts (falls back to en, then any)
     limits: ImportLimits = field(default_factory=ImportLimits)
+    # anchors that signers' certificate chains are checked against (none: trust not established)
+    trust: TrustStore = field(default_factory=TrustStore)
 
 
 class IdIndex:

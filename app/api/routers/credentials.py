@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.adapters.importers.detect import parse_format
 from app.adapters.importers.plain import plain_json_schema
-from app.adapters.importers.safety import ImportLimits
+from app.adapters.importers.signed import require_compact
 from app.api.deps import RegistryDep, SessionDep, SettingsDep
 from app.api.problems import UNSUPPORTED_MEDIA, ApiProblem, problem_for, problem_responses
 from app.api.schemas.credentials import (
@@ -102,6 +102,8 @@ async def json_body(request: Request) -> bytes:
     body = await request.body()
     if not body.strip():
         raise CredentialInputError("", "the request body is empty")
+    if media in _TOKEN_TYPES and media != "text/plain":
+        require_compact(body, media)  # a non-JWS body sent as a JWT is said to be one
     return body
 
 
@@ -122,7 +124,7 @@ CsvBody = Annotated[bytes, Depends(csv_body)]
 
 
 def _service(registry: RegistryDep, settings: SettingsDep) -> CredentialService:
-    return CredentialService(registry, ImportLimits.from_settings(settings))
+    return CredentialService.from_settings(registry, settings)
 
 
 Service = Annotated[CredentialService, Depends(_service)]

@@ -102,11 +102,33 @@ class StackabilityOut(BaseModel):
     statement: str | None = None
 
 
+class VerificationOut(BaseModel):
+    method: str | None = Field(
+        default=None, description="What was checked, e.g. JAdES JWS JSON (RS256, b64:false)"
+    )
+    valid: bool | None = Field(
+        default=None,
+        description="true: the signature verifies over the document as received; false: it "
+        "does not (tampered, wrong key); null: it could not be checked offline",
+    )
+    signer: str | None = Field(default=None, description="Certificate subject, DID or key id")
+    signed_at: str | None = Field(
+        default=None, description="When the signature says it was made (sigT, iat, created)"
+    )
+    trust: str = Field(
+        default="not_applicable",
+        description="established, not_established, expired_at_signing, "
+        "not_yet_valid_at_signing, not_checked or not_applicable",
+    )
+    reasons: list[str] = Field(default=[], description="Why, in plain words")
+
+
 class ProofOut(BaseModel):
     type: str | None = None
-    signed: bool
-    verified: bool = Field(description="Always false: signatures are not verified (yet)")
+    signed: bool = Field(description="True only for a real signature or proof")
+    verified: bool = Field(description="True when the signature verified (verification.valid)")
     note: str
+    verification: VerificationOut = Field(default_factory=VerificationOut)
 
 
 class MicroCredentialOut(BaseModel):
