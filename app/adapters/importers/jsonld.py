@@ -1,27 +1,40 @@
-"""JSON-LD helpers shared by the importers: bundled contexts, key canonicalisation, language maps.
+"""JSON-LD for the importers: bundled contexts behind a frozen document loader, the JSON-LD
+processor (pyld) for documents not in the compact form the importers read, and language maps.
 
-No URL is ever fetched. ``@context`` entries are matched against the contexts bundled in
-``contexts/`` (ELM/EDC, W3C VC 1.1 and 2.0, Open Badges 3.0); an unknown URL is reported
-(``context_not_bundled``) and otherwise ignored, so a document cannot make the service call out.
+No URL is ever fetched. The contexts Passerelle recognises are bundled in ``contexts/`` (the
+ELM/EDC application profile, W3C VC 1.1 and 2.0, and Passerelle's own context for the Open
+Badges 3.0 terms; see its PROVENANCE.md) and served by :func:`document_loader`, which refuses
+every other URL. The loader is also installed as pyld's default, so no code path in the process
+can make pyld call out.
 
-Credentials are read in compact form. Keys written as full IRIs or CURIEs (``elm:EQFLevel``),
-or aliased by an inline context, are renamed to the compact term the importers know, through
-the term tables of the bundled contexts. The JSON-LD expansion algorithm itself is not run:
-scoped contexts, ``@vocab`` and ``@reverse`` are outside what the importers need.
+Two ways in, one shape out:
+
+* a document in the compact form its issuer's context defines (bundled context URLs, plain
+  term keys, one tree) is read as it is: that is what the processor would produce, and it keeps
+  members no context defines (OB extensions) and pointers into the original;
+* anything else (a flattened ``@graph``, expanded form, inline contexts that alias terms,
+  keys written as IRIs or CURIEs, scoped ``@context``) is expanded and framed by pyld into the
+  compact form of the format's reading context, so it reads the same as the tree form.
+
+Processed contexts are cached by pyld (its shared resolved-context cache), the context files
+once per process here.
 
 Language maps (``{"en": "...", "fr": "..."}``), value objects (``{"@value", "@language"}``) and
-lists of either are read by :class:`Texts`; :func:`pick` chooses the requested language, then
+lists of either are read by :func:`texts`; :func:`pick` chooses the requested language, then
 English, then text without a language tag, then the first language the document gives.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from pyld import jsonld  # type: ignore[import-untyped]
 
 from app.core.credentials import CredentialInputError, json_pointer
 
@@ -38,7 +51,6 @@ class BundledContext:
     key: str
     name: str
     urls: tuple[str, ...]
-    terms: Mapping[str, str]  # compact term -> absolute IRI
     file: str
 
 
@@ -55,53 +67,39 @@ def normalise_url(url: str) -> str:
     return value
 
 
-def _expand(value: str, prefixes: Mapping[str, str]) -> str:
-    prefix, sep, rest = value.partition(":")
-    if sep and prefix in prefixes and not rest.startswith("//"):
-        return prefixes[prefix] + rest
-    return value
-
-
-def _edc_context() -> BundledContext:
-    raw = json.loads((CONTEXT_DIR / "edc-ap-context.jsonld").read_text(encoding="utf-8"))
-    ctx: dict[str, Any] = raw["@context"]
-    prefixes = {
-        k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#", "m8g"))
-    }
-    terms: dict[str, str] = {}
-    for term, definition in ctx.items():
-        if term in prefixes or term.startswith("@"):
-            continue
-        iri = definition.get("@id") if isinstance(definition, dict) else definition
-        if isinstance(iri, str):
-            terms[term] = _expand(iri, prefixes)
-    return BundledContext(
-        key=EDC,
-        name="European Learning Model v3 / European Digital Credentials (EDC) application profile",
-        urls=(
-            "http://data.europa.eu/snb/model/context/edc-ap",
-            "http://data.europa.eu/snb/model/context/edc-ap-context.jsonld",
-        ),
-        terms=terms,
-        file="edc-ap-context.jsonld",
-    )
-
-
-def _term_table(key: str, file: str) -> BundledContext:
-    raw = json.loads((CONTEXT_DIR / file).read_text(encoding="utf-8"))
-    return BundledContext(
-        key=key, name=raw["name"], urls=tuple(raw["urls"]), terms=dict(raw["terms"]), file=file
-    )
+@cache
+def _file(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((CONTEXT_DIR / name).read_text(encoding="utf-8"))
+    return data
 
 
 @cache
 def bundled_contexts() -> tuple[BundledContext, ...]:
-    """Every bundled context, in the order their terms win when two define one IRI."""
+    """Every bundled context (the first URL of each is the one the reading contexts use)."""
+    ob = _file("ob-v3p0-passerelle.jsonld")
     return (
-        _edc_context(),
-        _term_table(OB3, "ob-v3p0.terms.json"),
-        _term_table(VC2, "vc-v2.terms.json"),
-        _term_table(VC1, "vc-v1.terms.json"),
+        BundledContext(
+            EDC,
+            "European Learning Model v3 / European Digital Credentials (EDC) application profile",
+            (
+                "http://data.europa.eu/snb/model/context/edc-ap",
+                "http://data.europa.eu/snb/model/context/edc-ap-context.jsonld",
+            ),
+            "edc-ap-context.jsonld",
+        ),
+        BundledContext(OB3, str(ob["name"]), tuple(ob["urls"]), "ob-v3p0-passerelle.jsonld"),
+        BundledContext(
+            VC2,
+            "W3C Verifiable Credentials Data Model 2.0",
+            ("https://www.w3.org/ns/credentials/v2",),
+            "credentials-v2.jsonld",
+        ),
+        BundledContext(
+            VC1,
+            "W3C Verifiable Credentials Data Model 1.1",
+            ("https://www.w3.org/2018/credentials/v1",),
+            "credentials-v1.jsonld",
+        ),
     )
 
 
@@ -110,32 +108,66 @@ def _by_url() -> dict[str, BundledContext]:
     return {normalise_url(u): c for c in bundled_contexts() for u in c.urls}
 
 
+def bundled(key: str) -> BundledContext:
+    return next(c for c in bundled_contexts() if c.key == key)
+
+
+class ContextNotBundled(jsonld.JsonLdError):  # type: ignore[misc]
+    """A context URL that is not bundled: refused, never fetched."""
+
+
+def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """pyld document loader serving the bundled contexts only (never the network)."""
+    ctx = _by_url().get(normalise_url(url)) if isinstance(url, str) else None
+    if ctx is None:
+        raise ContextNotBundled(
+            f"the JSON-LD context {str(url)[:200]!r} is not bundled with Passerelle and is "
+            "never fetched",
+            "jsonld.LoadDocumentError",
+            {"url": url},
+            code="loading remote context failed",
+        )
+    # pyld keeps what it resolved in its own cache; a copy keeps the bundled file pristine.
+    return {
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": {"@context": copy.deepcopy(_file(ctx.file)["@context"])},
+    }
+
+
+jsonld.set_document_loader(document_loader)
+
+# Reading contexts: the compact shape each importer reads.
+ELM_READING = (bundled(VC1).urls[0], bundled(EDC).urls[0])
+OB3_READING = (bundled(VC2).urls[0], bundled(OB3).urls[0])
+
+
 @dataclass(frozen=True, slots=True)
 class ContextReport:
     """What a document's ``@context`` says, read without fetching anything."""
 
     known: tuple[str, ...] = ()  # keys of bundled contexts named by URL
     unknown: tuple[tuple[str, str], ...] = ()  # (JSON pointer, URL) not bundled, not fetched
-    inline_terms: Mapping[str, str] = field(default_factory=dict)  # alias -> IRI
+    inline: bool = False  # an object entry (terms defined or aliased in the document)
     present: bool = False
 
     def uses(self, key: str) -> bool:
         return key in self.known
 
 
-def read_context(document: Mapping[str, Any]) -> ContextReport:
+def read_context(document: Any) -> ContextReport:
     """Classify the ``@context`` entries of ``document``.
 
     Raises:
         CredentialInputError: ``@context`` is neither a string, an object nor a list of those.
     """
-    if "@context" not in document:
+    if not isinstance(document, Mapping) or "@context" not in document:
         return ContextReport()
     raw = document["@context"]
     entries = raw if isinstance(raw, list) else [raw]
     known: list[str] = []
     unknown: list[tuple[str, str]] = []
-    inline: dict[str, str] = {}
+    inline = False
     for i, entry in enumerate(entries):
         pointer = json_pointer("@context", i) if isinstance(raw, list) else "/@context"
         if isinstance(entry, str):
@@ -145,15 +177,10 @@ def read_context(document: Mapping[str, Any]) -> ContextReport:
             elif ctx.key not in known:
                 known.append(ctx.key)
         elif isinstance(entry, dict):
-            prefixes = {
-                k: v for k, v in entry.items() if isinstance(v, str) and v.endswith(("/", "#"))
-            }
-            for term, definition in entry.items():
-                if term.startswith("@") or term in prefixes:
-                    continue
-                iri = definition.get("@id") if isinstance(definition, dict) else definition
-                if isinstance(iri, str):
-                    inline[term] = _expand(iri, {**_all_prefixes(), **prefixes})
+            inline = inline or bool(entry)
+            imported = entry.get("@import")
+            if isinstance(imported, str) and normalise_url(imported) not in _by_url():
+                unknown.append((f"{pointer}/@import", imported))
         elif entry is not None:
             raise CredentialInputError(
                 pointer, "an @context entry must be a URL string or an object"
@@ -161,68 +188,220 @@ def read_context(document: Mapping[str, Any]) -> ContextReport:
     return ContextReport(tuple(known), tuple(unknown), inline, True)
 
 
-@cache
-def _all_prefixes() -> dict[str, str]:
-    raw = json.loads((CONTEXT_DIR / "edc-ap-context.jsonld").read_text(encoding="utf-8"))
-    return {
-        k: v for k, v in raw["@context"].items() if isinstance(v, str) and v.endswith(("/", "#"))
-    }
+_COMPACT_KEYWORDS = frozenset({"@context", "@id", "@type", "@value", "@language"})
 
 
-@cache
-def _iri_to_term() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for ctx in bundled_contexts():
-        for term, iri in ctx.terms.items():
-            out.setdefault(iri, term)
+def processing_reason(document: Any, report: ContextReport) -> str | None:
+    """Why ``document`` must go through the JSON-LD processor (None: it is read as it is).
+
+    A document without ``@context`` is plain JSON unless it is in expanded form (a list, or
+    keys that are absolute IRIs).
+    """
+    if isinstance(document, list):
+        return "expanded form"
+    if not isinstance(document, Mapping):
+        return None
+    if "@graph" in document:
+        return "flattened form (@graph)"
+    if not report.present and not any(
+        isinstance(k, str) and k.startswith(("http://", "https://")) for k in document
+    ):
+        return None
+    if report.inline:
+        return "terms defined in the document's own @context"
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("@"):
+                    if key == "@context" and node is not document:
+                        return "a nested @context"
+                    if key not in _COMPACT_KEYWORDS:
+                        return f"the keyword {key}"
+                elif ":" in key:
+                    return "keys written as IRIs or compact IRIs"
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return None
+
+
+def all_types(document: Any) -> set[str]:
+    """Every ``type``/``@type`` value at the top of a document, its ``@graph`` or expanded form
+    (IRIs reduced to their last segment), to guess the format before processing."""
+    nodes: list[Any] = []
+    if isinstance(document, list):
+        nodes = document
+    elif isinstance(document, Mapping):
+        nodes = [document]
+        graph = document.get("@graph")
+        if isinstance(graph, list):
+            nodes += graph
+    out: set[str] = set()
+    for node in nodes:
+        if not isinstance(node, Mapping):
+            continue
+        raw = node.get("type", node.get("@type"))
+        for value in raw if isinstance(raw, list) else [raw]:
+            if isinstance(value, str):
+                out.add(local_name(value))
     return out
 
 
-def canonicalise_keys(document: Any, report: ContextReport) -> Any:
-    """Rename IRI, CURIE and inline-alias keys to the compact terms the importers read.
+def local_name(iri: str) -> str:
+    """The last segment of an IRI or compact IRI.
 
-    A key is only renamed when the object does not already carry the compact term, so nothing
-    is overwritten. Returns a new structure when something was renamed, else ``document``.
+    >>> local_name("http://data.europa.eu/snb/model/elm/EuropeanDigitalCredential")
+    'EuropeanDigitalCredential'
+    >>> local_name("https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential")
+    'OpenBadgeCredential'
+    >>> local_name("ext:ECTS")
+    'ECTS'
     """
-    iri_to_term = _iri_to_term()
-    prefixes = _all_prefixes()
+    for sep in ("#", "/", ":"):
+        if sep in iri:
+            iri = iri.rsplit(sep, 1)[-1]
+    return iri
 
-    def canonical(key: str) -> str | None:
-        if key in report.inline_terms:
-            return iri_to_term.get(report.inline_terms[key])
-        if ":" in key and not key.startswith("@"):
-            return iri_to_term.get(_expand(key, prefixes))
-        return None
 
-    def needs(value: Any) -> bool:
-        stack = [value]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    if canonical(k):
-                        return True
-                    stack.append(v)
-            elif isinstance(node, list):
-                stack.extend(node)
-        return False
-
-    if not needs(document):
+def with_bundled_contexts(document: Any, substitute: str | None) -> Any:
+    """``document`` with each unknown top-level context URL replaced by ``substitute`` (the
+    format's bundled context), or dropped: an unknown URL is never handed to the processor."""
+    if not isinstance(document, Mapping) or "@context" not in document:
         return document
+    raw = document["@context"]
+    entries = raw if isinstance(raw, list) else [raw]
+    out: list[Any] = []
+    for entry in entries:
+        if isinstance(entry, str) and normalise_url(entry) not in _by_url():
+            entry = substitute
+        elif (
+            isinstance(entry, dict)
+            and isinstance(entry.get("@import"), str)
+            and normalise_url(entry["@import"]) not in _by_url()
+        ):
+            entry = {k: v for k, v in entry.items() if k != "@import"}
+        if entry is not None and entry not in out:
+            out.append(entry)
+    return {**document, "@context": out}
 
-    def rebuild(node: Any) -> Any:
+
+def _reason(exc: BaseException) -> str:
+    """The most specific message of a pyld error chain (a refused URL is named)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ContextNotBundled):
+            return str(seen.args[0])
+        seen = seen.__cause__ or seen.__context__
+    message = str(exc.args[0]) if exc.args else type(exc).__name__
+    code = getattr(exc, "code", None)
+    return f"{message} ({code})" if code else message
+
+
+def expand(document: Any) -> list[Any]:
+    """Expanded JSON-LD of ``document`` (bundled contexts only).
+
+    Raises:
+        CredentialInputError: the processor refused the document (pointer ``/@context``).
+    """
+    try:
+        expanded: list[Any] = jsonld.expand(document, {"documentLoader": document_loader})
+    except jsonld.JsonLdError as exc:
+        raise CredentialInputError(
+            "/@context", f"the JSON-LD could not be processed: {_reason(exc)}"
+        ) from None
+    return expanded
+
+
+def frame(expanded: list[Any], reading: Sequence[str], root_types: Sequence[str]) -> Any:
+    """Frame expanded JSON-LD into the compact tree of ``reading`` rooted at ``root_types``.
+
+    Each node is embedded where it is first used and referenced by ``id`` elsewhere (the
+    importers follow such references). Returns the framed object, or a ``@graph`` list when
+    several roots match.
+    """
+    try:
+        return jsonld.frame(
+            expanded,
+            {"@context": list(reading), "@type": list(root_types)},
+            {"documentLoader": document_loader, "omitGraph": True},
+        )
+    except jsonld.JsonLdError as exc:
+        raise CredentialInputError(
+            "/@context", f"the JSON-LD could not be processed: {_reason(exc)}"
+        ) from None
+
+
+@cache
+def _iri_terms(reading: tuple[str, ...]) -> dict[str, str]:
+    """Absolute IRI -> term of a reading context, as the processor defines them (the top-level
+    terms and those of type-scoped contexts such as VC 1.1's ``VerifiableCredential``)."""
+    from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
+
+    options = {
+        "processingMode": "json-ld-1.1",
+        "documentLoader": document_loader,
+        "contextResolver": ContextResolver(jsonld._resolved_context_cache, document_loader),
+    }
+    processor = jsonld.JsonLdProcessor()
+    # pyld has no public call for a processed context; these are the ones its API uses.
+    active = processor.process_context(
+        processor._get_initial_context(options), list(reading), options
+    )
+    out: dict[str, str] = {}
+    actives = [active]
+    for definition in list(active["mappings"].values()):
+        if isinstance(definition, Mapping) and "@context" in definition:
+            try:
+                actives.append(processor.process_context(active, definition["@context"], options))
+            except jsonld.JsonLdError:  # a scoped context pyld will not take apart: skip it
+                continue
+    for ctx in actives:
+        for term, definition in ctx["mappings"].items():
+            iri = definition.get("@id") if isinstance(definition, Mapping) else None
+            if isinstance(iri, str) and ":" in iri and not term.startswith("@"):
+                out.setdefault(iri, term)
+                if ":" not in term and iri.endswith(("/", "#")):
+                    out.setdefault(f"{term}:", iri)  # a prefix, for compact IRIs
+    return out
+
+
+def rename_iri_keys(document: Any, reading: tuple[str, ...]) -> Any:
+    """Keys the compaction had to leave as IRIs (a value whose datatype is not the term's, e.g.
+    an untyped duration for ``volumeOfLearning``) renamed to their term, never overwriting."""
+    terms = _iri_terms(reading)
+
+    def walk(node: Any) -> Any:
         if isinstance(node, list):
-            return [rebuild(v) for v in node]
+            return [walk(v) for v in node]
         if not isinstance(node, dict):
             return node
         out: dict[str, Any] = {}
-        for k, v in node.items():
-            term = canonical(k)
-            name = term if term and term not in node else k
-            out[name] = rebuild(v)
+        for key, value in node.items():
+            term = None
+            if ":" in key and not key.startswith("@"):
+                prefix, _, rest = key.partition(":")
+                iri = key if rest.startswith("//") else terms.get(f"{prefix}:", prefix + ":") + rest
+                term = terms.get(iri)
+            out[term if term and term not in node else key] = walk(value)
         return out
 
-    return rebuild(document)
+    return walk(document)
+
+
+def to_nquads(document: Any) -> str:
+    """N-Quads of ``document`` (bundled contexts only), for RDF tools such as SHACL."""
+    try:
+        text: str = jsonld.to_rdf(
+            document, {"documentLoader": document_loader, "format": "application/n-quads"}
+        )
+    except jsonld.JsonLdError as exc:
+        raise CredentialInputError(
+            "/@context", f"the JSON-LD could not be processed: {_reason(exc)}"
+        ) from None
+    return text
 
 
 # --- navigating documents with pointers ------------------------------------------------------

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.adapters.importers.base import Collector, IdIndex, ImportOptions, parse_date, parse_number
-from app.adapters.importers.jsonld import Node
+from app.adapters.importers.jsonld import Node, local_name
 from app.adapters.importers.vocab import country_code, language_code
 from app.core.credentials import (
     Assessment,
@@ -217,7 +217,7 @@ def _extensions(holders: list[Node | None]) -> dict[str, Node]:
                 child = node.get(key)
                 if child is None:
                     continue
-                folded = key.casefold().rsplit(":", 1)[-1]
+                folded = local_name(key).casefold()
                 if folded.endswith("extension") and isinstance(child.value, dict):
                     pending.append(child)
                     continue

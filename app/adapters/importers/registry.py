@@ -19,7 +19,13 @@ from typing import Any
 from app.adapters.importers.base import ImportOptions
 from app.adapters.importers.detect import detect_format
 from app.adapters.importers.elm import import_elm
-from app.adapters.importers.jsonld import canonicalise_keys, read_context
+from app.adapters.importers.forms import (
+    prepare,
+    refuse_ctdl,
+    refuse_unknown_only,
+    unwrap_uploadable,
+)
+from app.adapters.importers.jsonld import read_context
 from app.adapters.importers.open_badges import import_open_badges
 from app.adapters.importers.plain import import_plain
 from app.adapters.importers.safety import decode_text, parse_json_text
@@ -35,11 +41,9 @@ from app.adapters.importers.signed import (
 )
 from app.core.credentials import (
     CredentialInputError,
-    CredentialWarning,
     ImportedCredential,
     SourceFormat,
     UnsupportedCredentialFormat,
-    WarningCode,
 )
 
 Importer = Callable[[Mapping[str, Any], ImportOptions], ImportedCredential]
@@ -58,6 +62,12 @@ class ReadDocument:
     original: Any  # the credential as JSON (decoded from its envelope where there is one)
     original_text: str | None  # the compact JWS as received, for signed tokens
     content_hash: str
+    # The credential as a JSON-LD processor reads it (bundled contexts only), for SHACL
+    # validation; None for plain JSON and CSV.
+    jsonld: Any = None
+    # Why the JSON-LD processor framed the document (None: read as published; ``sources``
+    # pointers then point into the framed form).
+    processed: str | None = None
 
 
 def canonical_json(value: Any) -> str:
@@ -101,19 +111,17 @@ def read_document(
     stripped = text.strip()
     parsed: Any = stripped if looks_like_jwt(stripped) else parse_json_text(text, options.limits)
     document, envelope = _unwrap(parsed, options)
-    if not isinstance(document, Mapping):
+    document = unwrap_uploadable(document)
+    if not isinstance(document, Mapping) and not (
+        isinstance(document, list) and document and all(isinstance(d, Mapping) for d in document)
+    ):
         raise CredentialInputError("", "a credential is a JSON object")
     context = read_context(document)
-    warnings = [
-        CredentialWarning(
-            WarningCode.CONTEXT_NOT_BUNDLED,
-            f"The JSON-LD context {url[:200]!r} is not bundled with Passerelle and was not "
-            "fetched; the document is read by its term names.",
-            pointer=pointer,
-        )
-        for pointer, url in context.unknown
-    ]
-    readable = canonicalise_keys(document, context)
+    refuse_unknown_only(context)
+    refuse_ctdl(document)
+    prepared = prepare(document, context, forced)
+    readable = prepared.readable
+    warnings = list(prepared.warnings)
     try:
         source_format = forced or detect_format(readable, context)
     except UnsupportedCredentialFormat as exc:
@@ -141,7 +149,9 @@ def read_document(
     return ReadDocument(
         imported=ImportedCredential(credential, (*warnings, *imported.warnings)),
         source_format=source_format,
-        original=dict(document),
+        original=dict(document) if isinstance(document, Mapping) else list(document),
         original_text=token,
         content_hash=content_hash,
+        jsonld=prepared.jsonld,
+        processed=prepared.processed,
     )

@@ -321,7 +321,7 @@ def test_remote_contexts_and_urls_are_never_fetched(
     doc["credentialSubject"]["achievement"]["image"] = {"id": "https://evil.example/i.png"}
     report = service.read(json.dumps(doc))
     unknown = [w.pointer for w in report.warnings if w.code is WarningCode.CONTEXT_NOT_BUNDLED]
-    assert unknown == ["/@context/2", "/@context/3"]
+    assert unknown == ["/@context/2", "/@context/3", "/@context/4/@import"]
     assert report.credential.issuer is not None
     assert report.credential.issuer.id == "https://evil.example/issuer.json"
     for sample in (MC_SAMPLE, OB_MINIMAL):
