@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import networkx as nx
 
-from app.core.graph import NodeKey, framework_of, level_edges, level_node, level_of
+from app.core.graph import QF_EHEA_ID, NodeKey, framework_of, level_edges, level_node, level_of
 from app.core.types import (
     EQF_ID,
     Comparison,
@@ -199,6 +199,10 @@ def compare_level(
         else:
             others.setdefault(key, []).append(_describe_route(match))
 
+    # QF-EHEA cycles describe higher-education qualifications: a national level meets a cycle
+    # only through its recorded placement, never through its EQF level (DQR 6 holds the
+    # Bachelor and the Meister; only the former is a first-cycle qualification).
+    via_eqf = not _crosses_into_cycles(source.framework, target_framework)
     reached_eqf: list[int] = []
     for first in level_edges(G, source):
         if not _valid(G, first, as_of):
@@ -212,6 +216,7 @@ def compare_level(
                     match_type=first.match_type,
                     confidence=first.confidence,
                     steps=(_step(first),),
+                    notes=_partial_placement_note(first),
                     frame=_frame_of(first),
                 )
             )
@@ -219,6 +224,8 @@ def compare_level(
         if first.kind is not EdgeKind.EQF_REFERENCING or first.target.framework != EQF_ID:
             continue
         reached_eqf.append(int(first.target.code))
+        if not via_eqf:
+            continue
         for second in level_edges(G, first.target):
             if (
                 second.target.framework != target_framework
@@ -244,12 +251,52 @@ def compare_level(
         )
         return Comparison(src_level, target, as_of, tuple(matches))
 
+    if not via_eqf and (reached_eqf or source.framework == QF_EHEA_ID):
+        return Comparison(
+            src_level,
+            target,
+            as_of,
+            (),
+            NotComparableReason.NOT_PLACED_IN_HIGHER_EDUCATION,
+            (_not_placed_note(source, target_framework),),
+        )
     return Comparison(
         src_level,
         target,
         as_of,
         (),
         *_why_nothing(G, source, target, reached_eqf, as_of),
+    )
+
+
+def _partial_placement_note(edge: LevelEdge) -> tuple[str, ...]:
+    if edge.kind is not EdgeKind.QF_EHEA_PLACEMENT or edge.match_type is not MatchType.RELATED:
+        return ()
+    national = edge.source if edge.source.framework != QF_EHEA_ID else edge.target
+    return (
+        f"{national} also holds qualifications outside higher education: only its "
+        "higher-education qualification types are in this cycle, so name the qualification "
+        "type before treating it as a cycle qualification",
+    )
+
+
+def _crosses_into_cycles(source_framework: str, target_framework: str) -> bool:
+    """Whether a comparison goes between a national framework and the QF-EHEA cycles."""
+    ends = {source_framework, target_framework}
+    return QF_EHEA_ID in ends and EQF_ID not in ends and len(ends) == 2
+
+
+def _not_placed_note(source: LevelKey, target_framework: str) -> str:
+    if source.framework == QF_EHEA_ID:
+        return (
+            f"no level of {target_framework} is placed in the QF-EHEA {source.code} cycle by the "
+            "data (QF-EHEA cycles describe higher-education qualifications); compare with the "
+            "EQF for the level alone"
+        )
+    return (
+        f"the data do not record that the national referencing places {source} in higher "
+        "education, and QF-EHEA cycles describe higher-education qualifications, so no cycle "
+        "is offered: its EQF level says nothing about a cycle"
     )
 
 
@@ -277,7 +324,8 @@ def _with_notes(match: LevelMatch, notes: Sequence[str] | Iterable[str]) -> Leve
 
 
 def _frame_of(edge: LevelEdge) -> ComparisonFrame:
-    if edge.kind is EdgeKind.CROSSWALK:
+    # A placement in a QF-EHEA cycle is a published comparison of two frameworks, like a crosswalk.
+    if edge.kind in (EdgeKind.CROSSWALK, EdgeKind.QF_EHEA_PLACEMENT):
         return ComparisonFrame.CROSSWALK
     if edge.kind is EdgeKind.SUCCESSION:
         return ComparisonFrame.FRAMEWORK
@@ -567,6 +615,14 @@ def relate_levels(
         notes.extend(said)
         return answer(order, ComparisonFrame.CROSSWALK, confidence, steps)
 
+    if _crosses_into_cycles(held.framework, required.framework):
+        national = held if required.framework == QF_EHEA_ID else required
+        partial = [
+            e.basis
+            for e in level_edges(G, national)
+            if e.kind is EdgeKind.QF_EHEA_PLACEMENT and e.basis
+        ]
+        notes.extend(partial or [_not_placed_note(national, QF_EHEA_ID)])
     return _by_eqf(G, h, r, h_edge, r_edge, as_of, notes, answer)
 
 
@@ -581,7 +637,11 @@ def _by_crosswalk(
     counterparts = [
         e
         for e in level_edges(G, h.key)
-        if e.kind is EdgeKind.CROSSWALK
+        if (
+            e.kind is EdgeKind.CROSSWALK
+            # a cycle placement counts unless the level is only partly higher education
+            or (e.kind is EdgeKind.QF_EHEA_PLACEMENT and e.match_type is not MatchType.RELATED)
+        )
         and e.target.framework == r.framework
         and _valid(G, e, as_of)
     ]

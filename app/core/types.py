@@ -54,6 +54,7 @@ class EdgeKind(StrEnum):
     EQF_REFERENCING = "eqf_referencing"  # an NQF level referenced to an EQF level
     CROSSWALK = "crosswalk"  # a published direct comparison between two frameworks
     SUCCESSION = "succession"  # an older level replaced by a newer one in the same framework
+    QF_EHEA_PLACEMENT = "qf_ehea_placement"  # a level the referencing places in a QF-EHEA cycle
 
 
 class NotComparableReason(StrEnum):
@@ -63,7 +64,8 @@ class NotComparableReason(StrEnum):
     NO_COMPARABLE_LEVEL = "no_comparable_level"
     NOT_VALID_AT_DATE = "not_valid_at_date"
     UNKNOWN_LEVEL = "unknown_level"  # the level is in no framework of the data release
-    OUTSIDE_HIGHER_EDUCATION = "outside_higher_education"  # a QF-EHEA cycle asked of a non-HE level
+    # a QF-EHEA cycle asked of a level the data do not place in higher education (or back)
+    NOT_PLACED_IN_HIGHER_EDUCATION = "not_placed_in_higher_education"
 
 
 class ComparisonFrame(StrEnum):

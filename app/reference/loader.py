@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from app.core.graph import QF_EHEA_ID
 from app.core.release import ConfidenceScale, Release
 from app.core.types import (
     EQF_ID,
@@ -259,6 +260,25 @@ def _eqf_edges(
             )
 
 
+def _qf_ehea_placements(
+    model: FrameworkFile, sources: dict[str, Source], scale: ConfidenceScale
+) -> Iterator[LevelEdge]:
+    for lvl in model.levels:
+        placed = lvl.qf_ehea
+        if placed is None:
+            continue
+        yield LevelEdge(
+            source=LevelKey(model.id, lvl.code),
+            target=LevelKey(QF_EHEA_ID, placed.cycle),
+            kind=EdgeKind.QF_EHEA_PLACEMENT,
+            match_type=MatchType(placed.match_type),
+            confidence_class=ConfidenceClass(placed.confidence),
+            confidence=scale.value(placed.confidence),
+            sources=tuple(sources[s] for s in placed.sources),
+            basis=placed.basis,
+        )
+
+
 def _qualification_types(
     model: FrameworkFile, sources: dict[str, Source]
 ) -> Iterator[QualificationType]:
@@ -275,6 +295,18 @@ def _qualification_types(
                 source=sources[qt.sources[0]],
                 is_example=qt.example,
             )
+            if qt.qf_ehea_cycle and lvl.qf_ehea:
+                # The same type placed at its QF-EHEA cycle, cited to the placement's source:
+                # a second row, so the cycle survives storage without a new column.
+                yield QualificationType(
+                    name=qt.name,
+                    jurisdiction=jurisdiction,
+                    framework=QF_EHEA_ID,
+                    level_code=qt.qf_ehea_cycle,
+                    eqf_level=eqf_of[lvl.code],
+                    source=sources[lvl.qf_ehea.sources[0]],
+                    is_example=qt.example,
+                )
     for uq in model.unplaced_qualification_types:
         yield QualificationType(
             name=uq.name,
@@ -365,6 +397,7 @@ def load_release(frameworks_dir: Path, mappings_dir: Path) -> Release:
     frameworks: dict[str, Framework] = {EQF_ID: _eqf_framework(eqf_file)}
     edges: list[LevelEdge] = []
     qtypes: list[QualificationType] = []
+    placements: list[tuple[str, LevelEdge]] = []
     origin: dict[str, str] = {EQF_ID: "frameworks/eqf.yaml"}
     for display, fw in framework_files:
         if fw.id in frameworks:
@@ -377,6 +410,21 @@ def load_release(frameworks_dir: Path, mappings_dir: Path) -> Release:
         origin[fw.id] = display
         edges.extend(_eqf_edges(fw, sources, scale))
         qtypes.extend(_qualification_types(fw, sources))
+        placements.extend((display, e) for e in _qf_ehea_placements(fw, sources, scale))
+
+    cycles = frameworks.get(QF_EHEA_ID)
+    for display, edge in placements:
+        if edge.source.framework != QF_EHEA_ID and cycles and cycles.level(edge.target.code):
+            edges.append(edge)
+        else:
+            problems.append(
+                Problem(
+                    display,
+                    None,
+                    f"levels[{edge.source.code}].qf_ehea",
+                    f"no QF-EHEA cycle {edge.target.code!r} in frameworks/qf-ehea.yaml",
+                )
+            )
 
     for display, cw in crosswalk_files:
         sources = {s.id: _source(s) for s in cw.sources}

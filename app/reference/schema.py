@@ -32,6 +32,7 @@ SourceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 Uri = Annotated[str, Field(pattern=r"^https?://\S+$")]
 MatchTypeName = Literal["exact", "close", "broad", "narrow", "related"]
 ConfidenceName = Literal["high", "medium", "low"]
+CycleName = Literal["short", "first", "second", "third"]
 _LEVEL_REF = re.compile(r"^(?P<framework>[A-Z][A-Z0-9-]*):(?P<code>.+)$")
 
 
@@ -75,6 +76,37 @@ class QualificationTypeModel(_Strict):
     name: str = Field(min_length=2)
     sources: list[SourceId] = Field(min_length=1)
     example: bool = Field(False, description="An example qualification rather than a type")
+    qf_ehea_cycle: CycleName | None = Field(
+        None,
+        description="A higher-education type that the level's `qf_ehea` sources place at this "
+        "QF-EHEA cycle (the level must have `qf_ehea` with the same cycle)",
+    )
+
+
+class QfEheaPlacementModel(_Strict):
+    """Where the national referencing (or self-certification to the QF-EHEA) places a level.
+
+    QF-EHEA cycles describe higher-education qualifications, so a level relates to a cycle only
+    through this record, never by composing through its EQF level. ``scope: higher_education``:
+    the sources place the level itself in the cycle; ``mixed``: the level also holds qualifications
+    outside higher education (e.g. DQR 6 holds the Bachelor and the Meister), so only its types
+    marked with ``qf_ehea_cycle`` are in the cycle and the level as a whole is only ``related``.
+    """
+
+    cycle: CycleName
+    scope: Literal["higher_education", "mixed"]
+    match_type: MatchTypeName = Field(description="SKOS relation from the level to the cycle")
+    confidence: ConfidenceName
+    sources: list[SourceId] = Field(min_length=1)
+    basis: str = Field(min_length=10, description="What the sources say, briefly")
+
+    @model_validator(mode="after")
+    def _mixed_is_related(self) -> QfEheaPlacementModel:
+        if self.scope == "mixed" and self.match_type != "related":
+            raise ValueError("a `mixed` level is only `related` to the cycle as a whole")
+        if self.scope == "higher_education" and self.match_type == "related":
+            raise ValueError("a `higher_education` level is exact, broad, narrow or close")
+        return self
 
 
 class UnplacedQualificationTypeModel(QualificationTypeModel):
@@ -121,6 +153,11 @@ class LevelModel(ValidityMixin):
     successors: list[SuccessorModel] = Field(default_factory=list)
     descriptors: DescriptorsModel | None = None
     credit_range: CreditRangeModel | None = None
+    qf_ehea: QfEheaPlacementModel | None = Field(
+        None,
+        description="The QF-EHEA cycle the national referencing places the level in; absent "
+        "when no source read places it in higher education (then no cycle is offered for it)",
+    )
 
     @model_validator(mode="after")
     def _referenced_or_said_not(self) -> LevelModel:
@@ -128,6 +165,12 @@ class LevelModel(ValidityMixin):
             raise ValueError("a level without `eqf` edges must say why in `not_referenced`")
         if self.eqf and self.not_referenced:
             raise ValueError("a level cannot have `eqf` edges and `not_referenced` at once")
+        for qt in self.qualification_types:
+            if qt.qf_ehea_cycle and (not self.qf_ehea or self.qf_ehea.cycle != qt.qf_ehea_cycle):
+                raise ValueError(
+                    f"qualification type {qt.name!r} names cycle {qt.qf_ehea_cycle!r}, but the "
+                    "level's `qf_ehea` does not place it in that cycle"
+                )
         return self
 
 
@@ -187,6 +230,8 @@ class FrameworkFile(ValidityMixin):
                 cited.extend(edge.sources)
             for qt in lvl.qualification_types:
                 cited.extend(qt.sources)
+            if lvl.qf_ehea:
+                cited.extend(lvl.qf_ehea.sources)
             for succ in lvl.successors:
                 cited.extend(succ.sources)
                 if succ.code.casefold() not in codes:

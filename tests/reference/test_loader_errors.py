@@ -89,8 +89,38 @@ def test_same_files_same_hash_and_any_change_a_new_one(data_copy: tuple[Path, Pa
     fw, mp = data_copy
     first = load_release(fw, mp).content_hash
     assert load_release(fw, mp).content_hash == first
-    _edit(fw / "de-dqr.yaml", "version: '1'", "version: '2'")
+    _edit(fw / "de-dqr.yaml", "title: German National", "title: The German National")
     assert load_release(fw, mp).content_hash != first
+
+
+def test_a_type_cycle_needs_the_levels_placement(data_copy: tuple[Path, Path]) -> None:
+    fw, mp = data_copy
+    _edit(
+        fw / "ie-nfq.yaml",
+        "  - name: Level 5 Certificate\n",
+        "  - name: Level 5 Certificate\n    qf_ehea_cycle: short\n",
+    )
+    with pytest.raises(ReferenceDataError) as info:
+        load_release(fw, mp)
+    assert any("qf_ehea" in p.message for p in info.value.problems)
+
+
+def test_a_mixed_level_is_only_related_to_its_cycle(data_copy: tuple[Path, Path]) -> None:
+    fw, mp = data_copy
+    path = fw / "de-dqr.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "scope: mixed\n    match_type: related", "scope: mixed\n    match_type: exact", 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ReferenceDataError) as info:
+        load_release(fw, mp)
+    (problem,) = info.value.problems
+    assert (
+        problem.file == "frameworks/de-dqr.yaml" and problem.line and "related" in problem.message
+    )
 
 
 def test_committed_json_schemas_match_the_models() -> None:
