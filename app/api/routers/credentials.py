@@ -52,7 +52,9 @@ _BODY_DOC = {
         "required": True,
         "description": "An ELM v3 / EDC JSON-LD credential, an Open Badges 3.0 credential or "
         "achievement, a credential in Passerelle's plain JSON form, or any of these as a "
-        "compact JWS/JWT (signature not verified). Contexts and URLs are never fetched.",
+        "JWS (compact, or JSON serialisation such as a sealed EDC); signatures are verified "
+        "offline and reported in credential.proof.verification. Contexts and URLs are never "
+        "fetched.",
         "content": {
             "application/json": {"schema": {"type": "object"}},
             "application/ld+json": {"schema": {"type": "object"}},
@@ -140,6 +142,7 @@ def _record(stored: StoredCredential, registry: RegistryDep) -> CredentialRecord
             "content_hash": stored.content_hash,
             "credential": stored.credential,
             "completeness": stored.completeness,
+            "shacl": stored.shacl,
             "warnings": stored.warnings,
             "data_release": DataReleaseOut.of(registry.release),
         }
