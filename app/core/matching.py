@@ -254,46 +254,71 @@ class SkillMatcher:
 
     # --- public ----------------------------------------------------------------------------
 
+    def match_statements(
+        self, statements: Sequence[tuple[int, str]], top_k: int = 10
+    ) -> list[list[SkillMatch]]:
+        """Each statement's own best ``top_k`` skills, best first.
+
+        ``statements`` are ``(segment index, text)`` pairs; the segment index is what the
+        evidence names. All statements are encoded in one call and rescored in one lexical pass,
+        which is why callers hand over a whole request at once.
+        """
+        if self.embedder is not None and statements:
+            vectors = self.embedder.encode([t for _s, t in statements])
+            cand_lists = self._semantic_candidates(vectors)
+        else:
+            cand_lists = [self._lexical_candidates(t) for _s, t in statements]
+        cand_lists = [self._reachable(c) for c in cand_lists]
+        lexical = self.labels.best_labels_many(
+            [process(t) for _s, t in statements], [[c.concept for c in cl] for cl in cand_lists]
+        )
+        return [
+            self._score_statement(s, text, cands, lex, limit=top_k)
+            for (s, text), cands, lex in zip(statements, cand_lists, lexical, strict=True)
+        ]
+
     def match_segmented(
         self, outcomes: Sequence[SegmentedOutcome], top_k: int = 10
     ) -> list[OutcomeSkills]:
         """Skills for already segmented outcomes: one result per outcome, in input order."""
-        flat: list[tuple[int, int, str]] = [
-            (o, s, seg.text) for o, out in enumerate(outcomes) for s, seg in enumerate(out.segments)
-        ]
-        if self.embedder is not None and flat:
-            vectors = self.embedder.encode([t for _o, _s, t in flat])
-            cand_lists = self._semantic_candidates(vectors)
-        else:
-            cand_lists = [self._lexical_candidates(t) for _o, _s, t in flat]
-
-        cand_lists = [self._reachable(c) for c in cand_lists]
-        lexical = self.labels.best_labels_many(
-            [process(t) for _o, _s, t in flat], [[c.concept for c in cl] for cl in cand_lists]
-        )
-        merged: list[dict[int, SkillMatch]] = [{} for _ in outcomes]
-        for (o, s, text), cands, lex in zip(flat, cand_lists, lexical, strict=True):
-            # Each statement's own top_k suffices: a concept outside it is beaten by top_k
-            # others whose merged scores can only be higher.
-            for m in self._score_statement(s, text, cands, lex, limit=top_k):
-                best = merged[o].get(m.concept)
-                if best is None or m.score > best.score:
-                    merged[o][m.concept] = m
-        results = []
-        for out, found in zip(outcomes, merged, strict=True):
-            # Ties: a stronger lexical match, then a preferred-label match, then URI (stable).
-            ranked = sorted(
-                found.values(),
-                key=lambda m: (
-                    -m.score,
-                    -m.evidence.lexical,
-                    m.evidence.matched_field is not IndexField.LABEL,
-                    m.uri,
-                ),
-            )
-            results.append(OutcomeSkills(out, tuple(ranked[:top_k])))
-        return results
+        owners = [o for o, out in enumerate(outcomes) for _seg in out.segments]
+        statements = [(s, seg.text) for out in outcomes for s, seg in enumerate(out.segments)]
+        per_statement = self.match_statements(statements, top_k=top_k)
+        return merge_statement_matches(outcomes, owners, per_statement, top_k)
 
     def match(self, outcomes: Sequence[str], top_k: int = 10) -> list[OutcomeSkills]:
         """Segment each outcome, then :meth:`match_segmented`."""
         return self.match_segmented([segment(o) for o in outcomes], top_k=top_k)
+
+
+def merge_statement_matches(
+    outcomes: Sequence[SegmentedOutcome],
+    owners: Sequence[int],
+    per_statement: Sequence[Sequence[SkillMatch]],
+    top_k: int,
+) -> list[OutcomeSkills]:
+    """One result per outcome: the best score per concept over the outcome's statements.
+
+    ``owners[i]`` is the outcome of ``per_statement[i]``. Each statement's own top_k suffices:
+    a concept outside it is beaten by top_k others whose merged scores can only be higher.
+    """
+    merged: list[dict[int, SkillMatch]] = [{} for _ in outcomes]
+    for owner, matches in zip(owners, per_statement, strict=True):
+        for m in matches:
+            best = merged[owner].get(m.concept)
+            if best is None or m.score > best.score:
+                merged[owner][m.concept] = m
+    results = []
+    for out, found in zip(outcomes, merged, strict=True):
+        # Ties: a stronger lexical match, then a preferred-label match, then URI (stable).
+        ranked = sorted(
+            found.values(),
+            key=lambda m: (
+                -m.score,
+                -m.evidence.lexical,
+                m.evidence.matched_field is not IndexField.LABEL,
+                m.uri,
+            ),
+        )
+        results.append(OutcomeSkills(out, tuple(ranked[:top_k])))
+    return results

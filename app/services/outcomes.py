@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.core.alignment import Alignment, align_segmented
 from app.core.level_estimation import Descriptor, LevelEstimate, LevelEstimator, TitleReference
 from app.core.lexical import LabelIndex
-from app.core.matching import OutcomeSkills, SkillMatcher
+from app.core.matching import OutcomeSkills, SkillMatch, SkillMatcher, merge_statement_matches
 from app.core.outcome_policy import OutcomePolicy
 from app.core.outcomes import segment
 from app.core.ports import Embedder, VectorIndex
@@ -64,6 +64,10 @@ class SkillsResult:
     results: list[OutcomeSkills]
     model: ModelInfo
     warnings: list[str]
+    # Per outcome, the language of each statement as routed ("en" → the English model).
+    languages: list[list[str]] = field(default_factory=list)
+    # The multilingual model, when it matched at least one statement.
+    multilingual_model: ModelInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +107,18 @@ def build_index(
     cache = VectorCache(vectors_dir)
     texts = [e.text for e in index_entries(taxonomy.concepts)]
     key = index_content_key(taxonomy)
-    if not build:
-        matrix = cache.load(cache.entry(embedder, INDEX_NAME, key))
-        if matrix is None or matrix.shape[0] != len(texts):
-            return None, False
+    from app.adapters.index.shipped import load_shipped
+
+    entry = cache.entry(embedder, INDEX_NAME, key)
+    matrix = cache.load(entry)
+    if matrix is None:
+        # Vectors computed once by the project and shipped in the package (the multilingual
+        # model's catalogue takes 15–25 min to embed on 2 cores): checksummed, keyed like the cache.
+        matrix = load_shipped(entry)
+    if matrix is not None and matrix.shape[0] == len(texts):
         return NumpyIndex(matrix), True
+    if not build:
+        return None, False
     matrix, cached = cache.get_or_build(
         embedder, texts, name=INDEX_NAME, content=key, progress=progress
     )
@@ -177,6 +188,10 @@ class OutcomeEngine:
     backend: str = "none"
     multilingual_matcher: SkillMatcher | None = None
     startup_warnings: tuple[str, ...] = ()
+    # Per-statement language detection (None: everything is taken as English).
+    detect_language: Callable[[str], str] | None = None
+    # Why non-English text cannot go to a multilingual model, if it cannot (for the warnings).
+    multilingual_missing: str | None = None
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
     )
@@ -197,10 +212,12 @@ class OutcomeEngine:
         backend: str = "none",
         warnings: Sequence[str] = (),
         multilingual: tuple[Embedder, VectorIndex] | None = None,
+        multilingual_missing: str | None = None,
     ) -> OutcomeEngine:
         labels = LabelIndex([c.labels for c in taxonomy.concepts])  # shared by both matchers
         matcher = SkillMatcher(taxonomy, policy.matching, embedder, index, labels=labels)
         ml_matcher = None
+        detector = _language_detector(taxonomy)
         if multilingual is not None:
             ml_matcher = SkillMatcher(
                 taxonomy, policy.matching, multilingual[0], multilingual[1], labels=labels
@@ -218,6 +235,8 @@ class OutcomeEngine:
             backend=backend,
             multilingual_matcher=ml_matcher,
             startup_warnings=tuple(warnings),
+            detect_language=detector,
+            multilingual_missing=multilingual_missing,
         )
 
     @classmethod
@@ -261,18 +280,26 @@ class OutcomeEngine:
                 embedder.model_id,
             )
         multilingual = None
+        multilingual_missing = None
         if multilingual_embedder is not None:
             ml_index, _ = build_index(
                 multilingual_embedder, taxonomy, settings.embeddings.vectors_dir, build=False
             )
             if ml_index is None:
+                multilingual_missing = (
+                    f"no ESCO index for {multilingual_embedder.model_id} (neither shipped for "
+                    "this model version nor built: run `passerelle index build`)"
+                )
                 warnings.append(
-                    "the multilingual skill index is not built (it takes minutes): run "
-                    "`passerelle index build --multilingual`; non-English text uses the "
-                    "English model meanwhile"
+                    f"multilingual matching is off: {multilingual_missing}; non-English text "
+                    "is matched with the English model"
                 )
             else:
                 multilingual = (multilingual_embedder, ml_index)
+        elif embedder is not None and backend not in ("fake", "injected"):
+            multilingual_missing = next(
+                (w for w in warnings if "multilingual" in w), "no multilingual model is configured"
+            )
         engine = cls.build(
             taxonomy=taxonomy,
             policy=policy,
@@ -283,6 +310,7 @@ class OutcomeEngine:
             backend=backend,
             warnings=warnings,
             multilingual=multilingual,
+            multilingual_missing=multilingual_missing,
         )
         log.info(
             "outcomes engine ready: ESCO %s (%d concepts), policy %s, model %s",
@@ -333,40 +361,112 @@ class OutcomeEngine:
     # --- use cases (call on the inference thread) -----------------------------------------
 
     def skills(
-        self, outcomes: Sequence[str], top_k: int = 10, language: str = "en"
+        self, outcomes: Sequence[str], top_k: int = 10, language: str | None = None
     ) -> SkillsResult:
+        """Skills per outcome. ``language`` (BCP 47) applies to every statement when given;
+        otherwise each statement's language is detected and non-English statements go to the
+        multilingual model (when one is installed and indexed)."""
         warnings = self.base_warnings()
-        matcher, model = self.matcher, self.model
-        lang = language.strip().lower()
-        if lang not in ENGLISH:
-            if self.multilingual_matcher is not None and self.multilingual_matcher.embedder:
-                matcher = self.multilingual_matcher
-                emb = self.multilingual_matcher.embedder
-                model = ModelInfo(emb.model_id, emb.model_version)
-            elif self.embedder is not None and not self.embedder.multilingual:
-                warnings.append(
-                    f"language {language!r}: the model is English-only, so recall on "
-                    "non-English text is low; labels are matched in English (ESCO v1.1.1 en)"
-                )
         segmented = [segment(o) for o in outcomes]
+        owners = [o for o, out in enumerate(segmented) for _seg in out.segments]
+        statements = [(s, seg.text) for out in segmented for s, seg in enumerate(out.segments)]
+        langs = self._languages([t for _s, t in statements], language)
+        ml = self.multilingual_matcher
+        routes: list[tuple[SkillMatcher, list[int]]] = []
+        english = [i for i, lang in enumerate(langs) if lang == "en"]
+        other = [i for i, lang in enumerate(langs) if lang != "en"]
+        if ml is not None and ml.embedder is not None:
+            routes = [(self.matcher, english), (ml, other)]
+        else:
+            routes = [(self.matcher, list(range(len(statements))))]
+        per_statement: list[list[SkillMatch]] = [[] for _ in statements]
         with self._lock:
-            results = matcher.match_segmented(segmented, top_k=top_k)
-        return SkillsResult(results, model, warnings)
+            for matcher, positions in routes:
+                if not positions:
+                    continue
+                found = matcher.match_statements([statements[i] for i in positions], top_k=top_k)
+                for i, matches in zip(positions, found, strict=True):
+                    per_statement[i] = matches
+        results = merge_statement_matches(segmented, owners, per_statement, top_k)
+        model, ml_model = self.model, None
+        if other and ml is not None and ml.embedder is not None:
+            ml_model = ModelInfo(ml.embedder.model_id, ml.embedder.model_version)
+            if not english:
+                model = ml_model
+            unsupported = sorted(
+                {langs[i] for i in other} - set(getattr(ml.embedder, "languages", None) or ())
+            )
+            if getattr(ml.embedder, "languages", None) and unsupported:
+                warnings.append(
+                    f"language {', '.join(unsupported)}: not among the languages of "
+                    f"{ml.embedder.model_id}, so those statements are matched poorly"
+                )
+        elif other:
+            warnings.append(self._english_only_warning("skills", langs, owners))
+        per_outcome: list[list[str]] = [[] for _ in segmented]
+        for owner, lang in zip(owners, langs, strict=True):
+            per_outcome[owner].append(lang)
+        return SkillsResult(results, model, warnings, per_outcome, ml_model)
 
     def level(self, outcomes: Sequence[str], title: str | None = None) -> LevelResult:
+        segmented = [segment(o) for o in outcomes]
         with self._lock:
-            est = self.estimator.estimate_segmented([segment(o) for o in outcomes], title)
-        return LevelResult(est, self.model, self.base_warnings())
+            est = self.estimator.estimate_segmented(segmented, title)
+        warnings = self.base_warnings()
+        owners = [o for o, out in enumerate(segmented) for _seg in out.segments]
+        langs = self._languages([seg.text for out in segmented for seg in out.segments], None)
+        if any(lang != "en" for lang in langs):
+            warnings.append(
+                self._english_only_warning("level", langs, owners)
+                + "; the verb and cue signals read English only"
+            )
+        return LevelResult(est, self.model, warnings)
 
     def align(self, source: Sequence[str], target: Sequence[str]) -> AlignResult:
+        src, tgt = [segment(s) for s in source], [segment(t) for t in target]
         with self._lock:
-            result = align_segmented(
-                [segment(s) for s in source],
-                [segment(t) for t in target],
-                self.embedder,
-                self.policy.alignment,
-            )
-        return AlignResult(result, self.model, self.base_warnings())
+            result = align_segmented(src, tgt, self.embedder, self.policy.alignment)
+        warnings = self.base_warnings()
+        for side, outs in (("source", src), ("target", tgt)):
+            owners = [o for o, out in enumerate(outs) for _seg in out.segments]
+            langs = self._languages([seg.text for out in outs for seg in out.segments], None)
+            if any(lang != "en" for lang in langs):
+                warnings.append(
+                    self._english_only_warning(f"align {side}", langs, owners)
+                    + "; their pair scores and the coverage are understated"
+                )
+        return AlignResult(result, self.model, warnings)
+
+    # --- languages -------------------------------------------------------------------------
+
+    def _languages(self, texts: Sequence[str], language: str | None) -> list[str]:
+        """The routing language of each statement: the caller's, or detected."""
+        if language is not None and language.strip():
+            lang = language.strip().lower()
+            code = "en" if lang in ENGLISH else lang.split("-", 1)[0]
+            return [code] * len(texts)
+        if self.detect_language is None:
+            return ["en"] * len(texts)
+        return [self.detect_language(t) for t in texts]
+
+    def _english_only_warning(self, what: str, langs: Sequence[str], owners: Sequence[int]) -> str:
+        """The warning for statements in a language the model in use cannot read."""
+        by_lang: dict[str, set[int]] = {}
+        for lang, owner in zip(langs, owners, strict=True):
+            if lang != "en":
+                by_lang.setdefault(lang, set()).add(owner)
+        found = "; ".join(
+            f"'{lang}' in outcome(s) {', '.join(str(o) for o in sorted(items))}"
+            for lang, items in sorted(by_lang.items())
+        )
+        if self.embedder is None:
+            why = "they were compared with English labels only (lexical-only), which misses them"
+        elif what == "skills":
+            why = "they were matched with the English model, whose recall on them is low"
+        else:
+            why = "the English model read them, and its scores on them are low"
+        reason = f" ({self.multilingual_missing})" if self.multilingual_missing else ""
+        return f"{what}: non-English text ({found}); {why}{reason}"
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -378,8 +478,21 @@ class OutcomeEngine:
             "model": {"id": self.model.id, "version": self.model.version},
             "lexical_only": self.lexical_only,
             "multilingual": self.multilingual_matcher is not None,
+            "multilingual_model": (
+                self.multilingual_matcher.embedder.model_id
+                if self.multilingual_matcher is not None and self.multilingual_matcher.embedder
+                else None
+            ),
             "warnings": list(self.startup_warnings),
         }
+
+
+def _language_detector(taxonomy: Taxonomy) -> Callable[[str], str]:
+    """Per-statement detection that keeps text made only of ESCO's English words English."""
+    from app.adapters.embeddings.language import LanguageDetector, english_vocabulary
+
+    texts = [t for c in taxonomy.concepts for t in (c.label, c.description, *c.alt_labels)]
+    return LanguageDetector(english_vocabulary(texts)).language
 
 
 def _pin_blas() -> None:

