@@ -62,14 +62,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import credentials into the database; bad files are reported and skipped."""
         from app.adapters.db.session import session_scope
-        from app.adapters.importers.safety import ImportLimits
         from app.services.credentials import CredentialService
         from app.services.startup import prepare
 
         forced = _forced(format)
         s = settings()
         ready = prepare(s)
-        service = CredentialService(ready.registry, ImportLimits.from_settings(s))
+        service = CredentialService.from_settings(ready.registry, s)
         results: list[dict[str, Any]] = []
 
         def record(path: Path, row: int | None, **fields: Any) -> None:
@@ -145,11 +144,10 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Read a credential and print its completeness report and warnings (nothing stored)."""
-        from app.adapters.importers.safety import ImportLimits
         from app.services.credentials import CredentialReport, CredentialService
 
         forced = _forced(format)
-        service = CredentialService(registry_from_files(), ImportLimits.from_settings(settings()))
+        service = CredentialService.from_settings(registry_from_files(), settings())
         try:
             data = file.read_bytes()
             if _is_csv(file):
