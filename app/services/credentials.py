@@ -23,7 +23,9 @@ from app.adapters.importers.base import ImportOptions
 from app.adapters.importers.csv_import import read_csv
 from app.adapters.importers.registry import ReadDocument, read_document, sha256
 from app.adapters.importers.safety import ImportLimits
+from app.adapters.importers.shacl import validate_edc
 from app.adapters.verification.trust import TrustStore
+from app.core.conformance import ShaclReport, shacl_to_json
 from app.core.credentials import (
     Completeness,
     CredentialNotFound,
@@ -56,11 +58,14 @@ class CredentialReport:
     content_hash: str
     original: Any
     original_text: str | None
+    # SHACL validation against the shapes of the credential's standard, beside completeness
+    shacl: ShaclReport | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "credential": credential_to_json(self.credential),
             "completeness": completeness_to_json(self.completeness),
+            "shacl": shacl_to_json(self.shacl) if self.shacl is not None else None,
             "warnings": [warning_to_json(w) for w in self.warnings],
         }
 
@@ -88,6 +93,12 @@ class StoredCredential:
             completeness=row.completeness,
             warnings=list(row.warnings),
         )
+
+    @property
+    def shacl(self) -> dict[str, Any] | None:
+        # Stored in the assessment column beside completeness (no schema change needed).
+        value = self.completeness.get("shacl")
+        return value if isinstance(value, dict) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +160,7 @@ class CredentialService:
             content_hash=read.content_hash,
             original=read.original,
             original_text=read.original_text,
+            shacl=shacl_report(read),
         )
 
     def read(
@@ -202,7 +214,7 @@ class CredentialService:
                 credential=body["credential"],
                 original=report.original if isinstance(report.original, dict) else None,
                 original_text=report.original_text,
-                completeness=body["completeness"],
+                completeness={**body["completeness"], "shacl": body["shacl"]},
                 warnings=body["warnings"],
                 data_release_id=release_row.id if release_row is not None else None,
             )
@@ -232,3 +244,14 @@ class CredentialService:
         """The document as received: JSON, and the text for tokens and CSV rows."""
         row = self._row(session, credential_id)
         return row.original, row.original_text, row.source_format
+
+
+def shacl_report(read: ReadDocument) -> ShaclReport:
+    """SHACL validation of an ELM/EDC document; other formats publish no SHACL shapes."""
+    if read.source_format is SourceFormat.ELM and read.jsonld is not None:
+        return validate_edc(read.jsonld)
+    return ShaclReport(
+        checked=False,
+        note="SHACL shapes are published for ELM/EDC credentials only; "
+        f"a {read.source_format.value} credential is not checked against shapes",
+    )

@@ -391,17 +391,22 @@ def rename_iri_keys(document: Any, reading: tuple[str, ...]) -> Any:
     return walk(document)
 
 
-def to_nquads(document: Any) -> str:
-    """N-Quads of ``document`` (bundled contexts only), for RDF tools such as SHACL."""
+def to_rdf(document: Any) -> dict[str, list[dict[str, Any]]]:
+    """The RDF dataset of ``document`` as pyld gives it (graph name -> triples of
+    ``{"type", "value", "datatype", "language"}`` terms); bundled contexts only.
+
+    Raises:
+        CredentialInputError: the processor refused the document (pointer ``/@context``).
+    """
     try:
-        text: str = jsonld.to_rdf(
-            document, {"documentLoader": document_loader, "format": "application/n-quads"}
+        dataset: dict[str, list[dict[str, Any]]] = jsonld.to_rdf(
+            document, {"documentLoader": document_loader}
         )
     except jsonld.JsonLdError as exc:
         raise CredentialInputError(
             "/@context", f"the JSON-LD could not be processed: {_reason(exc)}"
         ) from None
-    return text
+    return dataset
 
 
 # --- navigating documents with pointers ------------------------------------------------------

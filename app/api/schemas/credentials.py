@@ -187,6 +187,29 @@ class CompletenessOut(BaseModel):
     elements: list[ElementOut]
 
 
+class ShaclResultOut(BaseModel):
+    severity: str = Field(description="violation, warning or info")
+    focus_node: str = Field(description="The node that fails (IRI or blank-node label)")
+    path: str | None = Field(default=None, description="The property, e.g. cred:issued")
+    message: str
+    shape: str | None = Field(default=None, description="The shape that failed")
+    value: str | None = None
+    details: list[str] = Field(default=[], description="Nested results of node shapes")
+
+
+class ShaclOut(BaseModel):
+    """SHACL validation against the shapes the credential's standard publishes (ELM/EDC)."""
+
+    checked: bool = Field(description="False: not validated (note says why)")
+    shapes: list[str] = Field(default=[], description="Shapes graphs used (ontology IRIs)")
+    conforms: bool | None = None
+    violations: int = 0
+    warnings: int = 0
+    results: list[ShaclResultOut] = []
+    truncated: int = Field(default=0, description="Results left out past the limit")
+    note: str | None = None
+
+
 class WarningOut(BaseModel):
     code: str
     message: str
@@ -199,6 +222,9 @@ class CredentialValidation(BaseModel):
 
     credential: MicroCredentialOut
     completeness: CompletenessOut
+    shacl: ShaclOut | None = Field(
+        default=None, description="SHACL validation, beside the Annex-I completeness report"
+    )
     warnings: list[WarningOut]
     source_format: str
     content_hash: str
@@ -217,6 +243,11 @@ class CredentialRecord(BaseModel):
     content_hash: str
     credential: MicroCredentialOut
     completeness: CompletenessOut
+    shacl: ShaclOut | None = Field(
+        default=None,
+        description="SHACL validation, beside the Annex-I completeness report (null for "
+        "records stored before it existed)",
+    )
     warnings: list[WarningOut]
     data_release: DataReleaseOut
 
