@@ -209,6 +209,7 @@ class QualificationType:
     eqf_level: int | None
     source: Source | None = None
     is_example: bool = False
+    alt_labels: tuple[str, ...] = ()  # abbreviations, common spellings, other-language names
 
 
 @dataclass(frozen=True, slots=True)

@@ -294,6 +294,7 @@ def _qualification_types(
                 eqf_level=eqf_of[lvl.code],
                 source=sources[qt.sources[0]],
                 is_example=qt.example,
+                alt_labels=tuple(qt.alt_labels),
             )
             if qt.qf_ehea_cycle and lvl.qf_ehea:
                 # The same type placed at its QF-EHEA cycle, cited to the placement's source:
@@ -306,6 +307,7 @@ def _qualification_types(
                     eqf_level=eqf_of[lvl.code],
                     source=sources[lvl.qf_ehea.sources[0]],
                     is_example=qt.example,
+                    alt_labels=tuple(qt.alt_labels),
                 )
     for uq in model.unplaced_qualification_types:
         yield QualificationType(

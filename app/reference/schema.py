@@ -76,6 +76,10 @@ class QualificationTypeModel(_Strict):
     name: str = Field(min_length=2)
     sources: list[SourceId] = Field(min_length=1)
     example: bool = Field(False, description="An example qualification rather than a type")
+    alt_labels: list[Annotated[str, Field(min_length=2)]] = Field(
+        default_factory=list,
+        description="Abbreviations, common spellings and other-language names (e.g. HNC)",
+    )
     qf_ehea_cycle: CycleName | None = Field(
         None,
         description="A higher-education type that the level's `qf_ehea` sources place at this "

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
-from rapidfuzz import fuzz, process, utils
 
 from app.core.errors import InvalidInput
-from app.core.graph import NodeKey, graph_from_release
+from app.core.graph import QF_EHEA_ID, NodeKey, graph_from_release
 from app.core.identifiers import IdentifierIndex
 from app.core.levels import compare_level, compare_matrix, eqf_levels_of
+from app.core.qualification_search import NameIndex, name_tokens
 from app.core.release import Release
 from app.core.types import (
     EQF_ID,
@@ -45,7 +45,7 @@ class Registry:
         self.graph: nx.MultiDiGraph[NodeKey] = graph_from_release(release)
         self.index = IdentifierIndex.build(release.frameworks.values())
         self._qt = list(release.qualification_types)
-        self._qt_names = [utils.default_process(q.name) for q in self._qt]
+        self._qt_index = NameIndex([q.name for q in self._qt], [q.alt_labels for q in self._qt])
 
     # --- frameworks and levels -----------------------------------------------------------
 
@@ -119,14 +119,15 @@ class Registry:
     def search_qualification_types(
         self, q: str, *, jurisdiction: str | None = None, limit: int = 10
     ) -> list[QualificationTypeHit]:
-        """Qualification types ranked by fuzzy match of their name to ``q`` (rapidfuzz WRatio).
+        """Qualification types ranked by how well their name or an alternative label matches ``q``.
 
-        Types (``is_example=False``) rank before example qualifications at equal score.
+        Word-aware (:mod:`app.core.qualification_search`): abbreviations and alternative labels
+        count, level numbers must agree, and nothing under the floor is returned. At equal score,
+        types rank before example qualifications and national rows before QF-EHEA cycle rows.
         """
-        query = utils.default_process(q)
-        if not query:
+        if not name_tokens(q):
             raise InvalidInput("q", "the query is empty")
-        candidates: list[int] = list(range(len(self._qt)))
+        allowed: set[int] | None = None
         if jurisdiction:
             wanted = jurisdiction.strip().casefold()
             fw_ids = set()
@@ -134,30 +135,30 @@ class Registry:
                 fw_ids.add(self.index.framework(jurisdiction, field="jurisdiction"))
             except Exception:
                 fw_ids |= {f.id for f in self.frameworks(jurisdiction=jurisdiction)}
-            candidates = [
+            allowed = {
                 i
-                for i in candidates
-                if self._qt[i].jurisdiction.casefold() == wanted
-                or self._qt[i].jurisdiction.casefold().split("-", 1)[0] == wanted
-                or self._qt[i].framework in fw_ids
-            ]
-        names = {i: self._qt_names[i] for i in candidates}
-        results = process.extract(
-            query, names, scorer=fuzz.WRatio, processor=None, limit=None, score_cutoff=60
-        )
+                for i, qt in enumerate(self._qt)
+                if qt.jurisdiction.casefold() == wanted
+                or qt.jurisdiction.casefold().split("-", 1)[0] == wanted
+                or qt.framework in fw_ids
+            }
         hits: list[QualificationTypeHit] = []
-        for _name, score, i in results:
+        for i, score in self._qt_index.search(q):
+            if allowed is not None and i not in allowed:
+                continue
             qt = self._qt[i]
             level = None
             if qt.framework and qt.level_code:
                 level = self.release.level(LevelKey(qt.framework, qt.level_code))
-            hits.append(QualificationTypeHit(qt, round(float(score), 1), level))
+            hits.append(QualificationTypeHit(qt, score, level))
         hits.sort(
             key=lambda h: (
                 -h.score,
                 h.qualification_type.is_example,
                 h.level is None,
+                h.qualification_type.framework == QF_EHEA_ID,
                 h.qualification_type.name,
+                h.qualification_type.framework or "",
             )
         )
         return hits[:limit]

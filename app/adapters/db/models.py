@@ -131,3 +131,4 @@ class QualificationTypeRow(Base):
     eqf_level: Mapped[int | None] = mapped_column(Integer)
     is_example: Mapped[bool] = mapped_column(Boolean, nullable=False)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    alt_labels: Mapped[list[Any] | None] = mapped_column(JSON)  # abbreviations, other names

@@ -178,6 +178,7 @@ class ReleaseRepository:
                 eqf_level=q.eqf_level,
                 is_example=q.is_example,
                 source=_source_json(q.source) if q.source else None,
+                alt_labels=list(q.alt_labels) or None,
             )
             for q in release.qualification_types
         )
@@ -254,6 +255,7 @@ class ReleaseRepository:
                 eqf_level=q.eqf_level,
                 source=_source(q.source) if q.source else None,
                 is_example=q.is_example,
+                alt_labels=tuple(q.alt_labels or ()),
             )
             for q in self.session.scalars(
                 select(QualificationTypeRow)

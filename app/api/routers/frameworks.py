@@ -110,7 +110,7 @@ def resolve_level(identifier: str, registry: RegistryDep) -> LevelResponse:
     "/v1/qualification-types",
     response_model=QualificationTypeList,
     tags=["frameworks"],
-    summary="Qualification types ranked by fuzzy match, with framework and EQF level",
+    summary="Qualification types ranked by name match, with framework and EQF level",
     responses=problem_responses(404, 409, 422),
 )
 def search_qualification_types(
@@ -133,6 +133,7 @@ def search_qualification_types(
                 source=SourceOut.of(h.qualification_type.source)
                 if h.qualification_type.source
                 else None,
+                alt_labels=list(h.qualification_type.alt_labels),
             )
             for h in hits
         ],

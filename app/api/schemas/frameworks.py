@@ -286,7 +286,10 @@ class MatrixResponse(BaseModel):
 
 class QualificationTypeOut(BaseModel):
     name: str
-    score: float = Field(description="Fuzzy match score 0–100 (rapidfuzz WRatio)")
+    score: float = Field(
+        description="Match score 0–100 of the name or an alternative label (word-aware; "
+        "abbreviations count; level numbers must agree; nothing below 65 is returned)"
+    )
     jurisdiction: str
     framework: str | None
     level: LevelSummary | None = Field(
@@ -295,6 +298,9 @@ class QualificationTypeOut(BaseModel):
     eqf_level: int | None
     is_example: bool
     source: SourceOut | None
+    alt_labels: list[str] = Field(
+        default_factory=list, description="Abbreviations and other names the source data give"
+    )
 
 
 class QualificationTypeList(BaseModel):
