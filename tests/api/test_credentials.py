@@ -78,6 +78,14 @@ def test_elm_samples_import_with_complete_reports(cred_client: TestClient) -> No
         "signed": False,
         "verified": False,
         "note": "the document carries no signature",
+        "verification": {
+            "method": None,
+            "valid": None,
+            "signer": None,
+            "signed_at": None,
+            "trust": "not_applicable",
+            "reasons": [],
+        },
     }
     report = body["completeness"]
     assert report["mandatory"] == {"present": 10, "total": 11}
@@ -188,12 +196,16 @@ def test_signed_jwt_body(cred_client: TestClient) -> None:
     created = _post(cred_client, token, {"content-type": "application/vc+jwt"})
     assert created.status_code == 201, created.text
     proof = created.json()["credential"]["proof"]
+    verification = proof.pop("verification")
     assert proof == {
         "type": "JWT (ES256)",
         "signed": True,
         "verified": False,
         "note": "signature not verified",
     }
+    # no key in the header: the signature cannot be checked offline, and that is said
+    assert (verification["valid"], verification["trust"]) == (None, "not_checked")
+    assert "not fetched" in verification["reasons"][0]
     assert "signature_not_verified" in {w["code"] for w in created.json()["warnings"]}
     original = cred_client.get(f"/v1/credentials/{created.json()['id']}/original")
     assert original.text == token
