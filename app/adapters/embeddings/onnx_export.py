@@ -11,17 +11,20 @@ PERFORMANCE.md 2.2 (a):
 3. fuse the graph with ``onnxruntime.transformers.optimizer`` (attention, GELU, layer norm);
 4. quantise the weights dynamically to int8 **per channel** (per tensor drifts to a mean cosine of
    0.96 against torch; per channel stays at 0.99);
-5. copy the tokenizer and write a manifest with every checksum, all into a directory named after
+5. keep the fused fp32 graph of step 3 as ``model.fp32.onnx``: statements are encoded with it
+   in one padded batch, which int8's per-batch activation scales do not allow (onnx.py);
+6. copy the tokenizer and write a manifest with every checksum, all into a directory named after
    the source weights' checksum, via a temporary directory and an atomic rename.
 
 Output: ``<cache_dir>/all-MiniLM-L6-v2-onnx-int8-<weights sha256[:12]>/{model.onnx,
-tokenizer.json, manifest.json}`` (about 23 MB). Building takes about 15 s on 2 cores.
+model.fp32.onnx, tokenizer.json, manifest.json}`` (about 113 MB). Building takes 15–30 s.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -36,12 +39,22 @@ from app.adapters.embeddings.weights import (
     sha256_file,
 )
 
-__all__ = ["RECIPE", "artefact_dir", "build_minilm_onnx", "find_artefact"]
+__all__ = [
+    "QUERY_MODEL",
+    "RECIPE",
+    "add_query_model",
+    "artefact_dir",
+    "build_minilm_onnx",
+    "find_artefact",
+]
 
 log = logging.getLogger(__name__)
 
 # Bump when the export or quantisation steps change, so old artefacts are not reused.
 RECIPE = "int8-per-channel-v1"
+# The fused fp32 graph beside the int8 one (absent from artefacts built before it was kept;
+# ``add_query_model`` adds it without touching the int8 model, so cached vectors stay valid).
+QUERY_MODEL = "model.fp32.onnx"
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _OUTPUT = "last_hidden_state"
 
@@ -87,7 +100,9 @@ def build_minilm_onnx(
         _quantise(fused, final)
         shutil.copyfile(source / "tokenizer.json", work / "tokenizer.json")
         fp32.unlink()
-        fused.unlink()
+        # The fused fp32 graph is kept: statements are encoded with it in one padded batch
+        # (see onnx.OnnxEmbedder.encode); the int8 graph encodes the catalogue.
+        fused.rename(work / QUERY_MODEL)
         manifest = _manifest(model, work)
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         if target.exists():
@@ -98,6 +113,32 @@ def build_minilm_onnx(
         work.mkdir()
     log.info("ONNX model built: %s", target)
     return target
+
+
+def add_query_model(artefact: Path, *, model: PackagedModel = MINILM) -> bool:
+    """Add the fp32 query graph to an artefact built without it; False if it was there.
+
+    The int8 model and its checksum are untouched, so the catalogue vectors cached for it stay
+    valid. The manifest is rewritten through a temporary file and an atomic rename.
+    """
+    manifest_path = artefact / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    if QUERY_MODEL in manifest.get("files", {}) and (artefact / QUERY_MODEL).is_file():
+        return False
+    offline_environment()
+    source = model.verify()
+    with tempfile.TemporaryDirectory(prefix=".query-", dir=artefact.parent) as tmp:
+        work = Path(tmp)
+        _export(source, work / "raw.onnx")
+        _optimise(work / "raw.onnx", work / QUERY_MODEL)
+        (work / QUERY_MODEL).chmod(0o644)
+        os.replace(work / QUERY_MODEL, artefact / QUERY_MODEL)
+        manifest["files"][QUERY_MODEL] = sha256_file(artefact / QUERY_MODEL)
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+        (work / "manifest.json").chmod(0o644)
+        os.replace(work / "manifest.json", manifest_path)
+    log.info("ONNX query model added: %s", artefact / QUERY_MODEL)
+    return True
 
 
 def _export(source: Path, out: Path) -> None:
@@ -189,7 +230,11 @@ def _manifest(model: PackagedModel, work: Path) -> dict[str, Any]:
         "source_distribution": model.distribution,
         "source_version": model.package_version(),
         "source_weights_sha256": model.weights_sha256,
-        "files": {name: sha256_file(work / name) for name in ("model.onnx", "tokenizer.json")},
+        "files": {
+            name: sha256_file(work / name)
+            for name in ("model.onnx", "tokenizer.json", QUERY_MODEL)
+            if (work / name).is_file()
+        },
         "built_with": {
             pkg: version(pkg) for pkg in ("torch", "transformers", "onnx", "onnxruntime")
         },

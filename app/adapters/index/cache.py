@@ -101,10 +101,13 @@ class VectorCache:
         self.root = Path(root)
 
     def entry(self, embedder: Embedder, name: str, content: str) -> CacheEntry:
+        # An embedder whose catalogue side differs from its query side (the ONNX model encodes
+        # statements in fp32 and the catalogue in int8) keys the cache on the catalogue side.
+        version: str = getattr(embedder, "catalogue_version", embedder.model_version)
         return CacheEntry(
             name=name,
             model_id=embedder.model_id,
-            model_version=embedder.model_version,
+            model_version=version,
             dimension=embedder.dimension,
             content=content,
         )

@@ -65,11 +65,24 @@ def test_torch_implements_the_port(torch_embedder: Any) -> None:
 def test_onnx_rows_are_unit_and_independent_of_the_batch(onnx_embedder: Any) -> None:
     together = onnx_embedder.encode(SENTENCES)
     alone = np.vstack([onnx_embedder.encode([s]) for s in SENTENCES])
-    # int8 activation scales are per tensor: batching would couple the texts; encode must not.
-    np.testing.assert_array_equal(together, alone)
+    # Statements run in one padded fp32 batch: padding and the attention mask must keep each
+    # vector what it is alone (int8 could not batch: its activation scales are per batch).
+    # Measured bitwise equal; 1e-6 leaves room for a BLAS that blocks differently.
+    np.testing.assert_allclose(together, alone, rtol=0, atol=1e-6)
+    mixed = onnx_embedder.encode([SENTENCES[0], "word " * 200, SENTENCES[1]])
+    np.testing.assert_allclose(mixed[[0, 2]], alone[:2], rtol=0, atol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     assert onnx_embedder.encode([]).shape == (0, 384)
     assert onnx_embedder.encode_documents([]).shape == (0, 384)
+
+
+def test_statements_are_batched_in_fp32_against_int8_catalogue(onnx_embedder: Any) -> None:
+    assert onnx_embedder.batched_queries
+    assert onnx_embedder.model_version.startswith(onnx_embedder.catalogue_version + ".q-fp32-")
+    # The two graphs encode one text almost alike, so fp32 statements can search int8 vectors.
+    queries = onnx_embedder.encode(SENTENCES)
+    catalogue = onnx_embedder.encode_documents(SENTENCES)
+    assert float((queries * catalogue).sum(axis=1).min()) > 0.98
 
 
 def test_semantics_survive_quantisation(onnx_embedder: Any) -> None:
@@ -102,7 +115,9 @@ def test_lanes_do_not_change_the_vectors(onnx_artefact: Path, onnx_embedder: Any
     one_lane = OnnxEmbedder(onnx_artefact, threads=1, verify=False)
     try:
         texts = [*SENTENCES, "lead a team", "analyse " * 60]
-        np.testing.assert_array_equal(one_lane.encode(texts), onnx_embedder.encode(texts))
+        np.testing.assert_allclose(
+            one_lane.encode(texts), onnx_embedder.encode(texts), rtol=0, atol=1e-6
+        )
         docs = [f"{t} ({i})" for i, t in enumerate(texts * 12)]  # several batches of 32
         np.testing.assert_array_equal(
             one_lane.encode_documents(docs), onnx_embedder.encode_documents(docs)
@@ -160,7 +175,33 @@ def test_onnx_backend_refuses_a_tampered_artefact(onnx_artefact: Path, tmp_path:
 
 
 def test_export_is_cached(onnx_artefact: Path) -> None:
-    from app.adapters.embeddings.onnx_export import build_minilm_onnx
+    from app.adapters.embeddings.onnx_export import add_query_model, build_minilm_onnx
 
     # A second build with the artefact present returns at once without re-exporting.
     assert build_minilm_onnx(onnx_artefact.parent) == onnx_artefact
+    assert add_query_model(onnx_artefact) is False  # the fp32 graph is already there
+
+
+def test_an_artefact_without_the_fp32_graph_encodes_on_lanes(
+    onnx_artefact: Path, onnx_embedder: Any, tmp_path: Path
+) -> None:
+    import json
+
+    from app.adapters.embeddings.onnx import OnnxEmbedder
+
+    copy = tmp_path / onnx_artefact.name
+    copy.mkdir()
+    for name in ("model.onnx", "tokenizer.json"):
+        shutil.copyfile(onnx_artefact / name, copy / name)
+    manifest = json.loads((onnx_artefact / "manifest.json").read_text("utf-8"))
+    manifest["files"].pop("model.fp32.onnx", None)
+    (copy / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    older = OnnxEmbedder(copy, threads=1)
+    try:
+        assert not older.batched_queries
+        assert older.model_version == older.catalogue_version == onnx_embedder.catalogue_version
+        # int8, one statement per pass: the request cannot change a statement's vector.
+        alone = np.vstack([older.encode([s]) for s in SENTENCES])
+        np.testing.assert_array_equal(older.encode(SENTENCES), alone)
+    finally:
+        older.close()
