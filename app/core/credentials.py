@@ -238,6 +238,30 @@ class Verification:
     trust: Trust = Trust.NOT_APPLICABLE
     reasons: tuple[str, ...] = ()
 
+    @staticmethod
+    def combine(results: Sequence[Verification], noun: str) -> Verification:
+        """Several signatures or proofs on one document: valid only if every one is, trusted
+        only if every one is; reasons numbered by ``noun`` ("signature", "proof")."""
+        if len(results) == 1:
+            return results[0]
+        valid = (
+            False
+            if any(r.valid is False for r in results)
+            else (None if any(r.valid is None for r in results) else True)
+        )
+        trust = next(
+            (r.trust for r in results if r.trust is not Trust.ESTABLISHED), Trust.ESTABLISHED
+        )
+        first = results[0]
+        return Verification(
+            f"{len(results)} {noun}s: {first.method}",
+            valid,
+            first.signer,
+            first.signed_at,
+            trust,
+            tuple(f"{noun} {i + 1}: {r}" for i, v in enumerate(results) for r in v.reasons),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Proof:

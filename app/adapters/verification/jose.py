@@ -79,6 +79,9 @@ JADES_HEADERS = {
 }
 
 
+MAX_SIGNATURES = 8
+
+
 class _Registry(jws.JWSRegistry):
     max_header_length = 256_000  # a JAdES protected header holds certificates and timestamps
     max_payload_length = 50_000_000  # the importer's own size limit applies first
@@ -317,6 +320,42 @@ def method_name(header: Mapping[str, Any], serialisation: str) -> str:
     return f"{kind} ({alg}{b64})"
 
 
+def _verify_member(
+    document: Mapping[str, Any], member: Mapping[str, Any], store: TrustStore
+) -> Verification:
+    try:
+        header = protected_header(member)
+    except (ValueError, binascii.Error):
+        return Verification(
+            "JWS JSON",
+            False,
+            None,
+            None,
+            Trust.NOT_ESTABLISHED,
+            ("the protected header is not base64url JSON",),
+        )
+    method = method_name(header, "JWS JSON")
+    if "sigD" in header:
+        return Verification(
+            method,
+            None,
+            None,
+            header.get("sigT"),
+            Trust.NOT_CHECKED,
+            ("detached content (JAdES sigD) is not supported",),
+        )
+    certs, stamp_times, stamp_notes = _jades_extras(member)
+    times, signed_at, notes = _times(header, stamp_times)
+    key = _key_from_header(header, store, certs, times)
+    single = {k: v for k, v in member.items() if k != "signatures"}
+    single["payload"] = document.get("payload")
+
+    def check(k: RSAKey | ECKey | OKPKey) -> None:
+        jws.deserialize_json(single, k, registry=_registry())  # type: ignore[call-overload]
+
+    return _outcome(method, key, check, signed_at, [*notes, *stamp_notes])
+
+
 def verify_jws_json(document: Mapping[str, Any], store: TrustStore) -> Verification:
     """Verify a JWS in JSON serialisation (every signature member must verify)."""
     members = jws_json_members(document)
@@ -324,61 +363,19 @@ def verify_jws_json(document: Mapping[str, Any], store: TrustStore) -> Verificat
         return Verification(
             "JWS JSON", False, None, None, Trust.NOT_ESTABLISHED, ("the JWS has no signature",)
         )
-    results: list[Verification] = []
-    for member in members:
-        try:
-            header = protected_header(member)
-        except (ValueError, binascii.Error):
-            return Verification(
+    results = [_verify_member(document, m, store) for m in members[:MAX_SIGNATURES]]
+    if len(members) > MAX_SIGNATURES:  # each costs a public-key operation: bounded work
+        results.append(
+            Verification(
                 "JWS JSON",
-                False,
                 None,
                 None,
-                Trust.NOT_ESTABLISHED,
-                ("the protected header is not base64url JSON",),
+                None,
+                Trust.NOT_CHECKED,
+                (f"only the first {MAX_SIGNATURES} of {len(members)} signatures are checked",),
             )
-        method = method_name(header, "JWS JSON")
-        if "sigD" in header:
-            results.append(
-                Verification(
-                    method,
-                    None,
-                    None,
-                    header.get("sigT"),
-                    Trust.NOT_CHECKED,
-                    ("detached content (JAdES sigD) is not supported",),
-                )
-            )
-            continue
-        certs, stamp_times, stamp_notes = _jades_extras(member)
-        times, signed_at, notes = _times(header, stamp_times)
-        key = _key_from_header(header, store, certs, times)
-        single = dict(member)
-        single["payload"] = document.get("payload")
-        single.pop("signatures", None)
-
-        def check(k: RSAKey | ECKey | OKPKey, value: dict[str, Any] = single) -> None:
-            jws.deserialize_json(value, k, registry=_registry())  # type: ignore[call-overload]
-
-        results.append(_outcome(method, key, check, signed_at, [*notes, *stamp_notes]))
-    if len(results) == 1:
-        return results[0]
-    valid = (
-        False
-        if any(r.valid is False for r in results)
-        else None
-        if any(r.valid is None for r in results)
-        else True
-    )
-    first = results[0]
-    return Verification(
-        f"{first.method} ×{len(results)} signatures",
-        valid,
-        first.signer,
-        first.signed_at,
-        first.trust,
-        tuple(f"signature {i + 1}: {r}" for i, v in enumerate(results) for r in v.reasons),
-    )
+        )
+    return Verification.combine(results, "signature")
 
 
 def verify_compact(token: str, claims: Mapping[str, Any] | None, store: TrustStore) -> Verification:

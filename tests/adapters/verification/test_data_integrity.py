@@ -147,3 +147,35 @@ def test_unsupported_suites_are_reported_not_guessed() -> None:
     assert proof is not None and proof.signed
     assert proof.verification.valid is None
     assert "is not verified here" in proof.verification.reasons[0]
+
+
+def test_a_poison_graph_is_stopped_not_canonicalised_for_ever() -> None:
+    # ten blank nodes all linked to each other: RDFC-1.0 would try 10! labellings
+    clique = [
+        {"id": f"_:b{i}", "knows": [{"id": f"_:b{j}"} for j in range(10) if j != i]}
+        for i in range(10)
+    ]
+    document = {**vector(), "evidence": clique}
+    proof = embedded_proof(document)
+    assert proof is not None and proof.verification.valid is None
+    assert "denial-of-service" in proof.verification.reasons[0]
+
+
+def test_a_proof_set_is_valid_only_when_every_proof_is() -> None:
+    key, other = ed25519.Ed25519PrivateKey.generate(), ed25519.Ed25519PrivateKey.generate()
+    did, other_did = did_key_ed25519(key), did_key_ed25519(other)
+    first = sign_data_integrity(vc2(did), key, "eddsa-rdfc-2022", f"{did}#{did[8:]}")
+    second = sign_data_integrity(vc2(did), other, "eddsa-rdfc-2022", f"{other_did}#{other_did[8:]}")
+    both = {**first, "proof": [first["proof"], second["proof"]]}
+    proof = embedded_proof(both)
+    assert proof is not None and proof.verification.valid is True
+    assert proof.verification.method is not None and proof.verification.method.startswith(
+        "2 proofs"
+    )
+    wrong_key = {**second["proof"], "verificationMethod": f"{did}#{did[8:]}"}
+    mixed = {**first, "proof": [first["proof"], wrong_key]}
+    proof = embedded_proof(mixed)
+    assert proof is not None and proof.verification.valid is False
+    assert any(
+        r.startswith("proof 2: the signature does not match") for r in proof.verification.reasons
+    )

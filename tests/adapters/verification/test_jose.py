@@ -206,3 +206,15 @@ def test_signing_times_are_stated(ca: OwnCA) -> None:
     v = verify_jws_json(sealed, TrustStore())
     assert v.signed_at == "2023-06-01T10:00:00Z"
     assert dt.datetime.fromisoformat(v.signed_at.replace("Z", "+00:00")).year == 2023
+
+
+def test_every_signature_of_a_multi_signature_jws_must_verify() -> None:
+    document = load("mc")
+    member = document["signatures"][0]
+    twice = {**document, "signatures": [member, member]}
+    v = verify_jws_json(twice, TrustStore())
+    assert v.valid is True and v.method == "2 signatures: JAdES JWS JSON (RS256, b64:false)"
+    broken = {**member, "signature": member["signature"][:-4] + "AAAA"}
+    v = verify_jws_json({**document, "signatures": [member, broken]}, TrustStore())
+    assert v.valid is False
+    assert any(r.startswith("signature 2: the signature does not match") for r in v.reasons)
