@@ -64,6 +64,32 @@ class CredentialSettings(BaseModel):
     )
 
 
+class RateLimitSettings(BaseModel):
+    """Request rates (env ``PASSERELLE_RATE_LIMITS__<FIELD>``): token buckets, in process.
+
+    Each caller (the organisation of an authenticated principal, else the client address) has
+    one bucket per kind of request: ``write`` (POST, PUT, PATCH, DELETE), ``read``
+    (organisation data), ``public`` (shared reference data: generous; also the per-address
+    bucket every request is charged before authentication), and ``batch_courses`` (courses
+    submitted in batch jobs, per organisation). A bucket holds ``burst`` requests and refills
+    at ``per_minute``; an empty one answers 429 with ``Retry-After``. Limits are per process:
+    with several workers, divide by their number.
+    """
+
+    enabled: bool = True
+    write_per_minute: float = Field(default=600, gt=0)
+    write_burst: int = Field(default=120, gt=0)
+    read_per_minute: float = Field(default=3000, gt=0)
+    read_burst: int = Field(default=600, gt=0)
+    public_per_minute: float = Field(default=12000, gt=0)
+    public_burst: int = Field(default=2000, gt=0)
+    batch_courses_per_minute: float = Field(default=2000, gt=0)
+    batch_courses_burst: int = Field(default=5000, gt=0)
+    max_callers: int = Field(
+        default=100_000, gt=0, description="buckets kept in memory (least recent dropped)"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PASSERELLE_", env_nested_delimiter="__", extra="ignore"
@@ -81,6 +107,12 @@ class Settings(BaseSettings):
     log_level: str = "info"
     embeddings: EmbeddingSettings = EmbeddingSettings()
     credentials: CredentialSettings = Field(default_factory=CredentialSettings)
+    # Hardening (issue 12): app/api/middleware.py, rate_limit.py, security_headers.py.
+    max_json_depth: int = Field(default=64, gt=0, description="deepest JSON body nesting")
+    cors_allow_origins: list[str] = Field(
+        default_factory=list, description="origins allowed cross-site (CORS); none by default"
+    )
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
     @field_validator("database_url")
     @classmethod

@@ -46,12 +46,14 @@ class ApiProblem(Exception):
         *,
         errors_list: list[dict[str, Any]] | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.problem = problem
         self.detail = detail
         self.errors = errors_list or []
         self.extra = extra or {}
+        self.headers = headers or {}
 
 
 VALIDATION = ProblemType(422, "validation-error", "Request validation failed")
@@ -63,6 +65,7 @@ INVALID_INPUT = ProblemType(422, "invalid-input", "Invalid input")
 PAYLOAD_TOO_LARGE = ProblemType(413, "payload-too-large", "Request body too large")
 UNSUPPORTED_MEDIA = ProblemType(415, "unsupported-media-type", "Unsupported media type")
 METHOD_NOT_ALLOWED = ProblemType(405, "method-not-allowed", "Method not allowed")
+RATE_LIMITED = ProblemType(429, "rate-limited", "Too many requests")
 CONFLICT = ProblemType(409, "conflict", "Conflict")
 SERVICE_UNAVAILABLE = ProblemType(503, "service-unavailable", "Service unavailable")
 INTERNAL = ProblemType(500, "internal-error", "Internal server error")
@@ -168,6 +171,7 @@ def install(app: FastAPI) -> None:
             instance=request.url.path,
             errors_list=exc.errors,
             extra=exc.extra,
+            headers=exc.headers or None,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -183,6 +187,7 @@ def install(app: FastAPI) -> None:
             405: METHOD_NOT_ALLOWED,
             413: PAYLOAD_TOO_LARGE,
             415: UNSUPPORTED_MEDIA,
+            429: RATE_LIMITED,
         }
         problem = by_status.get(
             exc.status_code, ProblemType(exc.status_code, "http-error", "HTTP error")
@@ -204,21 +209,103 @@ def install(app: FastAPI) -> None:
         )
 
 
+#: The one schema of every error body, a component of the OpenAPI document (RFC 9457 members
+#: plus the extensions this service adds). Extra members are allowed, as RFC 9457 says.
+PROBLEM_SCHEMA_NAME = "Problem"
+PROBLEM_REF = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "What is wrong, where: a JSON pointer into the body, a parameter "
+            "name (with where it is: query, path, header) or a dotted field path.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "pointer": {"type": "string"},
+                    "parameter": {"type": "string"},
+                    "in": {"type": "string"},
+                    "field": {"type": "string"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
+_STATUS_TEXT = {
+    400: "Bad request",
+    404: "Not found",
+    413: "Request body too large (or nested too deep)",
+    415: "Unsupported media type",
+    422: "Invalid input, naming the field",
+    429: "Too many requests (see Retry-After)",
+}
+_OPERATIONS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries declaring problem+json bodies for the given statuses."""
-    schema = {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
-            "type": {"type": "string", "format": "uri"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "instance": {"type": "string"},
-            "errors": {"type": "array", "items": {"type": "object"}},
-        },
-    }
     return {
-        status: {"description": "Problem", "content": {PROBLEM_JSON: {"schema": schema}}}
+        status: {
+            "description": _STATUS_TEXT.get(status, "Problem"),
+            "content": dict(_PROBLEM_CONTENT),
+        }
         for status in statuses
     }
+
+
+def normalise_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare every 4xx/5xx response of ``schema`` as problem+json with the shared component.
+
+    FastAPI declares its own 422 as ``application/json`` (``HTTPValidationError``), but the
+    handlers above answer every error, 422 included, as ``application/problem+json``. Every
+    operation also declares the errors the request guard and rate limiter may answer before
+    it runs: 429 everywhere, 413 and 415 where it takes a body, 422 where it takes input.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components[PROBLEM_SCHEMA_NAME] = PROBLEM_SCHEMA
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _OPERATIONS or not isinstance(operation, dict):
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            added = {429}
+            if operation.get("requestBody"):
+                added |= {413, 415, 422}
+            if operation.get("parameters"):
+                added.add(422)
+            for status in added:
+                responses.setdefault(str(status), {"description": _STATUS_TEXT[status]})
+            for code, response in responses.items():
+                if str(code)[:1] in {"4", "5"}:
+                    response["content"] = dict(_PROBLEM_CONTENT)
+    referenced = repr(schema.get("paths", {}))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if unused in components and f"/{unused}'" not in referenced:
+            del components[unused]
+    return schema
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make ``app.openapi()`` normalise error responses; call after every other OpenAPI hook."""
+    build = app.openapi
+    done: list[int] = []
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        if id(schema) not in done:
+            normalise_error_responses(schema)
+            done.append(id(schema))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
