@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import problems
-from app.api.middleware import BodySizeLimit
+from app.api import problems, security_headers
+from app.api.middleware import RequestGuard
 from app.api.routers import ROUTERS
 from app.services import startup
 from app.settings import Settings, get_settings
@@ -60,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "source and confidence of every mapping. Errors are RFC 9457 problem documents."
         ),
         lifespan=lifespan,
+        # /docs and /redoc are served from vendored assets (security_headers.install), not a CDN
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "meta", "description": "Health, versions and data release"},
             {"name": "frameworks", "description": "Frameworks, levels and qualification types"},
@@ -75,7 +78,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Middleware: the last added runs first. Security headers (outermost), CORS, the per-address
+    # rate limit, then the request guard (size, media type, JSON depth, NUL) before any router.
+    app.add_middleware(
+        RequestGuard, max_bytes=settings.max_body_bytes, max_json_depth=settings.max_json_depth
+    )
+    security_headers.install(app, settings)
+    # last: error responses of every operation, the ones auth declares too, as problem+json
+    problems.document_problems(app)
     return app
 
 

@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -45,6 +46,7 @@ from app.core.articulation import (
     propose,
     range_to_json,
 )
+from app.core.csv_safety import safe_row
 from app.core.catalogue import ModuleStatus, Programme
 from app.core.credentials import MicroCredential
 from app.core.credits import CreditSystems, Range, convert
@@ -156,6 +158,11 @@ def target_modules(
             found = converted[key]
             if isinstance(found, str):
                 warnings.append(f"module {m.code}: credits not converted ({found})")
+            else:
+                if not math.isfinite(credits) or credits < 0:
+                    issues.append(
+                        {"row": n, "column": "credits", "detail": "not a finite number >= 0"}
+                    )
             else:
                 credits = found
         out.append(
@@ -345,28 +352,30 @@ def results_csv(payload: Mapping[str, Any]) -> str:
             level = "no" if False in levels else ("unknown" if None in levels else "yes")
             sufficient = p["credits"]["sufficient"]
             writer.writerow(
-                [
-                    module["code"],
-                    module["title"],
-                    _range_text(module.get("credits_ects")),
-                    p["decision"],
-                    p["kind"],
-                    "|".join(p["courses"]),
-                    "|".join(titles.get(c, "") for c in p["courses"]),
-                    f"{p['coverage']:.2f}",
-                    len(p["covered_outcomes"]),
-                    "|".join(u["text"] or "" for u in p["uncovered_outcomes"]),
-                    _range_text(p["credits"]["courses_ects"]),
-                    {True: "yes", False: "no", None: "unknown"}[sufficient],
-                    level,
-                    " | ".join(
-                        f"{e['course']}#{e['course_outcome']} ↔ {module['code']}#"
-                        f"{e['module_outcome']} {e['score']:.2f}: «{e['course_text']}» ↔ "
-                        f"«{e['module_text']}»"
-                        for e in p["pairs"]
-                    ),
-                    " | ".join(p["reasons"]),
-                ]
+                safe_row(
+                    [
+                        module["code"],
+                        module["title"],
+                        _range_text(module.get("credits_ects")),
+                        p["decision"],
+                        p["kind"],
+                        "|".join(p["courses"]),
+                        "|".join(titles.get(c, "") for c in p["courses"]),
+                        f"{p['coverage']:.2f}",
+                        len(p["covered_outcomes"]),
+                        "|".join(u["text"] or "" for u in p["uncovered_outcomes"]),
+                        _range_text(p["credits"]["courses_ects"]),
+                        {True: "yes", False: "no", None: "unknown"}[sufficient],
+                        level,
+                        " | ".join(
+                            f"{e['course']}#{e['course_outcome']} ↔ {module['code']}#"
+                            f"{e['module_outcome']} {e['score']:.2f}: «{e['course_text']}» ↔ "
+                            f"«{e['module_text']}»"
+                            for e in p["pairs"]
+                        ),
+                        " | ".join(p["reasons"]),
+                    ]
+                )
             )
     return buffer.getvalue()
 

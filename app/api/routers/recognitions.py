@@ -77,7 +77,7 @@ def list_recognitions(
     qualification_id: Annotated[str | None, Query(max_length=64)] = None,
     credential_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> RecognitionList:
     items, total = service.list(
         session,

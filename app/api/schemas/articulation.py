@@ -7,15 +7,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.api.schemas.timestamps import TimestampText
 from app.services.articulation import MAX_COURSES, MAX_OUTCOMES, MAX_SYNC_COURSES, IncomingCourse
 
 Text = Annotated[str, StringConstraints(max_length=5000)]
+#: Credits are finite: JSON parsers read ``NaN``, ``Infinity`` and ``1e999`` (infinity) as floats.
+Credits = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 
 
 class CreditsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: float = Field(ge=0)
+    value: Credits
     system: str = Field(min_length=1, max_length=100)
 
 
@@ -28,7 +31,7 @@ class IncomingCourseIn(BaseModel):
         None, max_length=200, description="Your id for it (default: its position, #1, #2…)"
     )
     title: str | None = Field(None, max_length=5000)
-    credits: float | CreditsIn | None = Field(
+    credits: Credits | CreditsIn | None = Field(
         None, description="A number (in credit_system, default ECTS) or {value, system}"
     )
     credit_system: str | None = Field(
@@ -98,11 +101,11 @@ class JobOut(BaseModel):
     progress: ProgressOut
     attempts: int
     error: str | None
-    created_at: str | None
-    updated_at: str | None
-    started_at: str | None
-    finished_at: str | None
-    lease_expires_at: str | None
+    created_at: TimestampText | None
+    updated_at: TimestampText | None
+    started_at: TimestampText | None
+    finished_at: TimestampText | None
+    lease_expires_at: TimestampText | None
     content_hash: str
     params: dict[str, Any]
     created: bool = Field(True, description="False: the same batch was submitted before")

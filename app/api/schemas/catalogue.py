@@ -25,6 +25,7 @@ from app.adapters.importers.catalogue import (
     catalogue_json_schema,
 )
 from app.api.schemas.frameworks import DataReleaseOut
+from app.api.schemas.timestamps import Timestamp
 from app.core.catalogue import (
     CREDIT_SYSTEMS,
     Cost,
@@ -161,7 +162,7 @@ class ProgrammeSummaryOut(BaseModel):
     credits: CreditsOut | None = None
     isced_f: str | None = None
     module_count: int
-    created_at: dt.datetime
+    created_at: Timestamp
     score: float | None = Field(default=None, description="Fuzzy match score 0-100 (with q)")
 
     @classmethod
@@ -199,7 +200,7 @@ class ProgrammeOut(BaseModel):
     notes: str | None = None
     sources: list[ProvenanceOut] = Field(default_factory=list)
     content_hash: str = Field(description="SHA-256 of the programme's canonical JSON form")
-    created_at: dt.datetime
+    created_at: Timestamp
     warnings: list[WarningOut] = Field(default_factory=list)
     module_count: int
     modules: list[ModuleOut] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.api.schemas.frameworks import DataReleaseOut
+from app.api.schemas.timestamps import Timestamp
 
 
 class ConceptOut(BaseModel):
@@ -238,7 +239,7 @@ class CredentialRecord(BaseModel):
     created: bool = Field(
         description="False when the same document was already stored (idempotent re-post)"
     )
-    created_at: dt.datetime
+    created_at: Timestamp
     source_format: str
     content_hash: str
     credential: MicroCredentialOut
@@ -256,7 +257,7 @@ class CredentialSummary(BaseModel):
     id: str
     title: str | None
     source_format: str
-    created_at: dt.datetime
+    created_at: Timestamp
     complete: bool
     mandatory_present: int
     warnings: int
