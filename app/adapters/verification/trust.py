@@ -24,6 +24,7 @@ class TrustStore:
 
     anchors: tuple[x509.Certificate, ...] = ()
     source: str | None = None  # the directory, for messages
+    problem: str | None = None  # why the configured directory could not be used
 
     @property
     def configured(self) -> bool:
@@ -50,8 +51,14 @@ class TrustStore:
 
     @classmethod
     def from_settings(cls, settings: object) -> TrustStore:
+        """The configured store. A directory that cannot be read is not an error of the request
+        that happens to read a credential: trust is then not established, and every
+        verification says why (a 500 per request would hide the misconfiguration instead)."""
         group = getattr(settings, "credentials", None)
-        return cls.from_directory(getattr(group, "trust_anchors_dir", None))
+        try:
+            return cls.from_directory(getattr(group, "trust_anchors_dir", None))
+        except (ValueError, OSError) as exc:
+            return cls(problem=f"the configured trust anchors cannot be used: {exc}")
 
 
 def _is_cert_file(path: Path) -> bool:

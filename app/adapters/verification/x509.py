@@ -161,7 +161,7 @@ def evaluate_chain(
     if anchored is not None:
         reasons.append(f"chain {chain} leads to the trust anchor {describe(anchored)!r}")
     elif not store.configured:
-        reasons.append(NO_ANCHORS)
+        reasons.append(store.problem or NO_ANCHORS)
         reasons.append(
             f"chain carried by the signature: {chain} (issuer of the last: "
             f"{current.issuer.rfc4514_string()!r})"

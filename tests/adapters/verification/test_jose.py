@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -127,6 +128,14 @@ def test_the_real_samples_stay_not_established_against_a_foreign_anchor(
     store = TrustStore.from_directory(ca.write_anchor(tmp_path / "anchors"))
     v = verify_jws_json(load("mc"), store)
     assert (v.valid, v.trust) == (True, Trust.NOT_ESTABLISHED)
+
+
+def test_a_misconfigured_trust_store_is_said_in_every_verification(tmp_path: Path) -> None:
+    settings = SimpleNamespace(credentials=SimpleNamespace(trust_anchors_dir=tmp_path / "typo"))
+    store = TrustStore.from_settings(settings)
+    v = verify_jws_json(load("mc"), store)
+    assert (v.valid, v.trust) == (True, Trust.NOT_ESTABLISHED)
+    assert any("the configured trust anchors cannot be used" in r for r in v.reasons)
 
 
 def test_a_trust_store_directory_that_does_not_exist_fails_loudly(tmp_path: Path) -> None:
