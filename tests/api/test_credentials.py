@@ -236,7 +236,7 @@ def test_bulk_csv(cred_client: TestClient) -> None:
         ("application/xml", 415),
         ("multipart/form-data; boundary=x", 415),
         ("application/json; charset=utf-8", 201),
-        (None, 201),
+        (None, 415),  # no Content-Type: a cross-site "simple" request (issue 12)
     ],
 )
 def test_content_types(cred_client: TestClient, content_type: str | None, status: int) -> None:
