@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.schemas.timestamps import TimestampText
+
 PurposeName = Literal["admission", "credit_transfer", "employment", "further_study"]
 OutcomeName = Literal["full", "partial", "conditional", "alternative", "refusal"]
 
@@ -69,7 +71,7 @@ class ModuleOut(BaseModel):
 
 class PrecedentOut(BaseModel):
     id: str
-    created_at: str
+    created_at: TimestampText
     credential_title: str | None
     purpose: str
     outcome: str
@@ -82,7 +84,7 @@ class ReviewOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     seq: int
-    created_at: str
+    created_at: TimestampText
     action: str
     outcome: str
     reviewer: str
@@ -105,7 +107,7 @@ class RecognitionRecord(BaseModel):
 
     id: str
     seq: int
-    created_at: str
+    created_at: TimestampText
     purpose: PurposeName
     as_of: str | None
     credential: dict[str, Any]
@@ -130,7 +132,7 @@ class RecognitionRecord(BaseModel):
 class RecognitionSummary(BaseModel):
     id: str
     seq: int
-    created_at: str
+    created_at: TimestampText
     purpose: str
     outcome: str
     current_outcome: str
