@@ -126,6 +126,7 @@ def register(app: typer.Typer) -> None:
             print_json(
                 {
                     "eqf_level": est.eqf_level,
+                    "abstain_reason": est.abstain_reason,
                     "confidence": est.confidence,
                     "distribution": {str(i + 1): p for i, p in enumerate(est.distribution)},
                     "evidence": [
@@ -138,7 +139,12 @@ def register(app: typer.Typer) -> None:
             )
             return
         _warn(res.warnings)
-        console.print(f"[bold]EQF level {est.eqf_level}[/bold] (confidence {est.confidence:.2f})")
+        if est.eqf_level is None:
+            console.print(f"[bold]No EQF level[/bold]: {est.abstain_reason}")
+        else:
+            console.print(
+                f"[bold]EQF level {est.eqf_level}[/bold] (confidence {est.confidence:.2f})"
+            )
         bars = Table("level", "p", "")
         for i, p in enumerate(est.distribution):
             bars.add_row(str(i + 1), f"{p:.3f}", "█" * round(p * 40))

@@ -26,20 +26,36 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from rapidfuzz import fuzz
-from rapidfuzz import process as rf_process
 
-from app.core.lexical import process, tokens
+from app.core.lexical import tokens
 from app.core.outcome_policy import LEVELS, LevelPolicy
 from app.core.outcomes import SegmentedOutcome, segment
 from app.core.ports import Embedder
+from app.core.qualification_search import NameIndex
+from app.core.types import QualificationType
 
 N_LEVELS = len(LEVELS)
+
+#: Title references within this many points of the best match pool their levels.
+_TITLE_NEAR = 5.0
+_TITLE_MAX_REFERENCES = 25
+
+#: Pooled top probability → observed accuracy, measured on the Europass check set
+#: (tests/data/level_checkset.csv, each item with its own jurisdiction held out) by
+#: ``benchmarks/levels.py --calibrate``; interpolated linearly between the points. The held-out
+#: set of real mentions (benchmarks/data/level_mentions.csv) is never used to fit it.
+CALIBRATION: tuple[tuple[float, float], ...] = (
+    (0.0, 0.0), (0.2, 0.06), (0.3, 0.337), (0.4, 0.346), (0.5, 0.575), (0.6, 0.575),
+    (0.7, 0.79), (0.8, 0.79), (0.9, 0.79), (1.0, 0.79),
+)  # fmt: skip
+
+#: Below this calibrated confidence the estimator abstains (``eqf_level: null``).
+ABSTAIN_BELOW = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +72,7 @@ class TitleReference:
     name: str
     eqf_level: int
     jurisdiction: str
+    alt_labels: tuple[str, ...] = ()  # abbreviations and other names (e.g. "HNC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +88,23 @@ class LevelEvidence:
 
 @dataclass(frozen=True, slots=True)
 class LevelEstimate:
-    eqf_level: int
+    """The estimate; ``eqf_level`` is ``None`` when the estimator abstains (``abstain_reason``).
+
+    ``confidence`` is calibrated: the share of correct answers among check-set items that had
+    the same pooled probability (:data:`CALIBRATION`), not the pooled probability itself, which
+    ``distribution`` keeps. ``most_likely`` is the distribution's peak, abstention or not.
+    """
+
+    eqf_level: int | None
     confidence: float
     distribution: tuple[float, ...]  # P(level 1..8)
     evidence: tuple[LevelEvidence, ...]
     signals: dict[str, tuple[float, ...]]  # each fired signal's own distribution
+    abstain_reason: str | None = None
+
+    @property
+    def most_likely(self) -> int:
+        return _peak(self.distribution)
 
 
 def _peak(dist: Sequence[float]) -> int:
@@ -122,7 +151,11 @@ class LevelEstimator:
         self.embedder = embedder
         self.descriptors = [d for d in descriptors if d.text and 1 <= d.level <= N_LEVELS]
         self.titles = [t for t in titles if 1 <= t.eqf_level <= N_LEVELS]
-        self._title_processed = [process(t.name) for t in self.titles]
+        # The same word-aware lookup as GET /v1/qualification-types, in "contained" mode: the
+        # title ("HNC Electrical Engineering") holds the type's name or one of its labels.
+        self._title_index = NameIndex(
+            [t.name for t in self.titles], [t.alt_labels for t in self.titles]
+        )
         self._verbs: dict[str, list[int]] = {}
         for k, cls in enumerate(policy.bloom):
             for v in cls.verbs:
@@ -245,42 +278,31 @@ class LevelEstimator:
     ) -> tuple[NDArray[np.float64], list[LevelEvidence]] | None:
         if not title or not self.titles:
             return None
-        query = process(title)
-        if not query:
-            return None
-        keep = [i for i, t in enumerate(self.titles) if t.jurisdiction not in exclude]
-        if not keep:
-            return None
-        choices = [self._title_processed[i] for i in keep]
-        set_scores = rf_process.cdist(
-            [query], choices, scorer=fuzz.token_set_ratio, processor=None, workers=1
-        )[0]
-        # Ties at 100 are common (a one-word type "Bachelor" is contained in many titles):
-        # token_sort_ratio, which penalises what is left over, breaks them.
-        sort_scores = rf_process.cdist(
-            [query], choices, scorer=fuzz.token_sort_ratio, processor=None, workers=1
-        )[0]
-        order = sorted(range(len(keep)), key=lambda k: (-set_scores[k], -sort_scores[k], k))
-        top = [
-            k
-            for k in order[: self.policy.title_top]
-            if set_scores[k] / 100 >= self.policy.title_min_score
+        floor = 100.0 * self.policy.title_min_score
+        hits = [
+            (i, score)
+            for i, score in self._title_index.search(title, mode="contained", floor=floor)
+            if self.titles[i].jurisdiction not in exclude
         ]
-        if not top:
+        if not hits:
             return None
+        # Every reference within a few points of the best counts: one name ("Bachelor") is
+        # placed by many countries, and their levels together are the evidence.
+        best = hits[0][1]
+        near = [(i, sc) for i, sc in hits if sc >= best - _TITLE_NEAR][:_TITLE_MAX_REFERENCES]
         dist = np.zeros(N_LEVELS)
+        for i, sc in near:
+            dist[self.titles[i].eqf_level - 1] += sc / 100.0
         evidence = []
-        for k in top:
-            ref = self.titles[keep[k]]
-            score = float(set_scores[k]) / 100.0
-            dist[ref.eqf_level - 1] += score
+        for i, sc in near[: self.policy.title_top]:
+            ref = self.titles[i]
             evidence.append(
                 LevelEvidence(
                     signal="title",
                     level=ref.eqf_level,
                     weight=self.policy.weight_title,
                     detail=f"title matches '{ref.name}' ({ref.jurisdiction}, EQF {ref.eqf_level})",
-                    score=round(score, 4),
+                    score=round(sc / 100.0, 4),
                 )
             )
         return dist / dist.sum(), evidence
@@ -322,12 +344,25 @@ class LevelEstimator:
             final = _softmax(pooled / total_weight, 1.0)
         final = final / final.sum()
         level = int(np.argmax(final)) + 1
+        confidence = calibrated(float(final[level - 1]))
+        reason = None
+        if not signals:
+            reason = (
+                "no evidence: no statement gave a verb, cue or descriptor signal and the title "
+                "matched no qualification type"
+            )
+        elif confidence < ABSTAIN_BELOW:
+            reason = (
+                f"evidence too weak: EQF {level} is the most likely level, but items with "
+                f"this little agreement were right only {confidence:.0%} of the time"
+            )
         return LevelEstimate(
-            eqf_level=level,
-            confidence=round(float(final[level - 1]), 6),
+            eqf_level=None if reason else level,
+            confidence=0.0 if not signals else round(confidence, 6),
             distribution=tuple(round(float(x), 6) for x in final),
             evidence=tuple(evidence),
             signals=signals,
+            abstain_reason=reason,
         )
 
     def estimate(
@@ -340,6 +375,30 @@ class LevelEstimator:
         return self.estimate_segmented(
             [segment(o) for o in outcomes], title, exclude_jurisdictions=exclude_jurisdictions
         )
+
+
+def title_references(types: Iterable[QualificationType]) -> list[TitleReference]:
+    """The qualification types whose EQF level is known, as title references.
+
+    QF-EHEA rows repeat a national type at its cycle: they are counted once, at the national
+    level.
+    """
+    return [
+        TitleReference(q.name, q.eqf_level, q.jurisdiction, q.alt_labels)
+        for q in types
+        if q.eqf_level is not None and q.framework != "QF-EHEA"
+    ]
+
+
+def calibrated(raw: float) -> float:
+    """The calibrated confidence of a pooled top probability ``raw`` (:data:`CALIBRATION`).
+
+    >>> calibrated(0.0), calibrated(1.0) <= 1.0
+    (0.0, True)
+    """
+    xs = [x for x, _y in CALIBRATION]
+    ys = [y for _x, y in CALIBRATION]
+    return float(np.interp(raw, xs, ys))
 
 
 def level_histogram(levels: Sequence[int]) -> dict[int, int]:

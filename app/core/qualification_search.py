@@ -44,7 +44,12 @@ _GENERIC = frozenset(
     {"higher", "advanced", "national", "foundation", "access", "intermediate", "general", "credit"}
 )
 _SPLIT = re.compile(r"[^0-9a-z+*]+")
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
+# Level numbers written as Roman numerals ("NVQ III") or words ("NVQ Level Three").
+_ROMAN = {
+    "i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8",
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8",
+}  # fmt: skip
 Mode = Literal["query", "contained"]
 
 
@@ -83,6 +88,25 @@ class _Entry:
     item: int  # index of the named thing (a qualification type)
     tokens: tuple[str, ...]
     initials: str
+    # A one-word name that is not written as an abbreviation ("Management", "Higher") names
+    # little on its own inside a longer title; alternative labels are curated and always count.
+    weak_alone: bool = False
+
+
+def _abbreviation_like(label: str) -> bool:
+    letters = [c for c in label if c.isalpha()]
+    return sum(c.isupper() for c in letters) >= 2
+
+
+def _in_order(label: Sequence[str], query: Sequence[str]) -> bool:
+    """Whether the label's tokens occur in the query in order, at most one word apart."""
+    pos = -1
+    for token in label:
+        nxt = next((i for i in range(pos + 1, len(query)) if query[i] == token), None)
+        if nxt is None or (pos >= 0 and nxt - pos > 2):
+            return False
+        pos = nxt
+    return True
 
 
 class NameIndex:
@@ -95,11 +119,12 @@ class NameIndex:
         self._by_initials: dict[str, list[int]] = {}
         for i, name in enumerate(names):
             labels = [name, *(alt_labels[i] if i < len(alt_labels) else ())]
-            for label in labels:
+            for n, label in enumerate(labels):
                 toks = name_tokens(label)
                 if not toks:
                     continue
-                entry = _Entry(i, toks, _initials(toks))
+                weak = n == 0 and len(toks) == 1 and not _abbreviation_like(label)
+                entry = _Entry(i, toks, _initials(toks), weak)
                 k = len(self.entries)
                 self.entries.append(entry)
                 for t in set(toks):
@@ -128,7 +153,7 @@ class NameIndex:
         roman = _ROMAN.get(token)
         if roman is not None and roman in candidate:
             return 1.0
-        if len(token) >= 2 and not token.isdigit() and len(candidate) > 1 and token == initials:
+        if len(initials) >= 2 and len(candidate) > 1 and token == initials:
             return 1.0  # an abbreviation of the whole name: counts for every name token
         if len(token) >= 5 and token.isalpha():
             best = max((fuzz.ratio(token, c) for c in candidate if len(c) >= 4), default=0.0)
@@ -139,15 +164,17 @@ class NameIndex:
     def score(self, query: Sequence[str], entry: _Entry, mode: Mode) -> float:
         """0–100; 0 when the numbers disagree or too little is shared."""
         cand = entry.tokens
-        qn, cn = _numbers(query), _numbers(cand)
+        qn, cn = _numbers(query) | {_ROMAN[t] for t in query if t in _ROMAN}, _numbers(cand)
         if qn and cn and not (qn & cn):
             return 0.0
         matched_q = [self._match(t, cand, entry.initials) for t in query]
-        if entry.initials in query and len(cand) > 1:
+        # The query with level numbers written as digits ("III", "three" → "3").
+        plain = [_ROMAN.get(t, t) for t in query]
+        if len(entry.initials) >= 2 and len(cand) > 1 and entry.initials in query:
             # The query used the abbreviation: the whole name is covered.
             covered_c = 1.0
         else:
-            covered_c = sum(1.0 for c in cand if c in query or _ROMAN.get(c) in query) / len(cand)
+            covered_c = sum(1.0 for c in cand if c in plain) / len(cand)
         covered_q = sum(matched_q) / len(query)
         # A one-word name that is an everyday word ("Higher", Scotland's school qualification)
         # is not evidence when it only occurs inside a longer text.
@@ -160,8 +187,12 @@ class NameIndex:
             else:
                 return 0.0
         else:
-            if covered_c < 0.75 or generic:
+            if covered_c < 0.75 or generic or (entry.weak_alone and len(query) > 2):
                 return 0.0
+            # In a title the name reads as a phrase: "Educated to degree level in a …" does not
+            # contain "A level".
+            if covered_c == 1.0 and len(cand) > 1 and not _in_order(cand, plain):
+                covered_c = 0.75
             value = 0.8 * covered_c + 0.2 * covered_q
         if cn and not qn and mode == "query":
             value *= 0.9  # "NVQ" alone is not "Level 3 NVQ"

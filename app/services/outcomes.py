@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.alignment import Alignment, align_segmented
 from app.core.level_estimation import Descriptor, LevelEstimate, LevelEstimator, TitleReference
+from app.core.level_estimation import title_references as level_title_references
 from app.core.lexical import LabelIndex
 from app.core.matching import OutcomeSkills, SkillMatch, SkillMatcher, merge_statement_matches
 from app.core.outcome_policy import OutcomePolicy
@@ -168,11 +169,7 @@ def eqf_descriptors(release: Release) -> list[Descriptor]:
 
 
 def title_references(release: Release) -> list[TitleReference]:
-    return [
-        TitleReference(q.name, q.eqf_level, q.jurisdiction)
-        for q in release.qualification_types
-        if q.eqf_level is not None
-    ]
+    return level_title_references(release.qualification_types)
 
 
 @dataclass

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.level_estimation import Descriptor, LevelEstimator, TitleReference
+from app.core.level_estimation import (
+    ABSTAIN_BELOW,
+    Descriptor,
+    LevelEstimator,
+    TitleReference,
+    calibrated,
+)
 from app.core.outcome_policy import BloomClass, Cue, LevelPolicy
 from tests.core.outcome_toys import WordEmbedder
 
@@ -33,8 +39,8 @@ def test_distribution_is_a_probability_over_eight_levels() -> None:
     r = _est().estimate(["design an experiment"])
     assert len(r.distribution) == 8
     assert sum(r.distribution) == pytest.approx(1.0, abs=1e-5)
-    assert r.confidence == max(r.distribution)
-    assert r.eqf_level == r.distribution.index(max(r.distribution)) + 1
+    assert r.confidence == pytest.approx(calibrated(max(r.distribution)), abs=1e-5)
+    assert r.most_likely == r.distribution.index(max(r.distribution)) + 1
 
 
 def test_verbs_move_the_level() -> None:
@@ -86,3 +92,34 @@ def test_nothing_to_read_gives_uniform() -> None:
     r = _est().estimate(["zzz qqq"])
     assert r.distribution == pytest.approx((0.125,) * 8, abs=1e-5)
     assert r.evidence == ()
+
+
+def test_nothing_to_read_abstains_with_a_reason() -> None:
+    r = _est().estimate(["zzz qqq"], title="CSCS card")
+    assert (r.eqf_level, r.confidence) == (None, 0.0)
+    assert r.abstain_reason and "no evidence" in r.abstain_reason
+
+
+def test_a_flat_distribution_abstains() -> None:
+    # One verb pointing low and one pointing high: evidence that cancels out.
+    r = _est().estimate(["list the parts", "design a new curriculum"])
+    assert r.signals
+    if r.eqf_level is None:
+        assert r.abstain_reason and "too weak" in r.abstain_reason
+        assert r.confidence < ABSTAIN_BELOW
+    else:
+        assert r.confidence >= ABSTAIN_BELOW
+
+
+def test_calibration_is_monotone_and_never_certain() -> None:
+    grid = [i / 20 for i in range(21)]
+    values = [calibrated(x) for x in grid]
+    assert values == sorted(values)
+    assert max(values) < 1.0
+
+
+def test_title_references_use_alternative_labels() -> None:
+    est = LevelEstimator(
+        [], [TitleReference("Higher National Certificate", 5, "GB", ("HNC",))], POLICY
+    )
+    assert est.estimate([], title="HNC Electrical Engineering").eqf_level == 5

@@ -188,6 +188,7 @@ async def level(body: LevelRequest, request: Request) -> LevelResponse:
     est = res.estimate
     return LevelResponse(
         eqf_level=est.eqf_level,
+        abstain_reason=est.abstain_reason,
         confidence=est.confidence,
         distribution={str(lv): p for lv, p in zip(LEVELS, est.distribution, strict=True)},
         evidence=[

@@ -134,8 +134,18 @@ class LevelEvidenceOut(BaseModel):
 
 
 class LevelResponse(_Versions):
-    eqf_level: int = Field(ge=1, le=8)
-    confidence: float = Field(ge=0, le=1)
+    eqf_level: int | None = Field(
+        ge=1, le=8, description="null when the evidence is too weak: see abstain_reason"
+    )
+    abstain_reason: str | None = Field(
+        None, description="Why no level is given (no signal, or a flat distribution)"
+    )
+    confidence: float = Field(
+        ge=0,
+        le=1,
+        description="Calibrated: the share of check-set answers with this agreement that were "
+        "right (0 when nothing was read)",
+    )
     distribution: dict[str, float] = Field(description="P(level) for '1'..'8'")
     evidence: list[LevelEvidenceOut]
     signals: dict[str, dict[str, float]] = Field(
