@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.levels import EQF_SAME_FACTOR_SHARED, relate_levels
+from app.core.level_relation import EQF_SAME_FACTOR_SHARED, relate_levels
 from app.core.types import (
     ComparisonFrame,
     EdgeKind,
