@@ -90,6 +90,24 @@ class RateLimitSettings(BaseModel):
     )
 
 
+class RecordSettings(BaseModel):
+    """Decision records (env ``PASSERELLE_RECORDS__<FIELD>``; docs/recognition.md, "Threat model").
+
+    ``signing_key``: the Ed25519 private key (PEM) that signs checkpoints of the record chain.
+    Keep it outside the database and its backups (``passerelle records keygen`` creates it). To
+    rotate, point ``signing_key`` at a new key and add the old key's public half to
+    ``trusted_public_keys``: checkpoints it signed stay verifiable. ``checkpoints_file``: where
+    ``passerelle records checkpoint`` appends signed checkpoints (JSON Lines); copy it off the
+    database host. ``personal_data_retention_days``: after how long ``passerelle records purge``
+    erases the learner behind a record (None: only on request); the decision itself is kept.
+    """
+
+    signing_key: Path = PROJECT_ROOT / "var" / "keys" / "records-ed25519.pem"
+    trusted_public_keys: list[Path] = Field(default_factory=list)
+    checkpoints_file: Path = PROJECT_ROOT / "var" / "checkpoints" / "records.jsonl"
+    personal_data_retention_days: int | None = Field(default=None, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PASSERELLE_", env_nested_delimiter="__", extra="ignore"
@@ -107,6 +125,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     embeddings: EmbeddingSettings = EmbeddingSettings()
     credentials: CredentialSettings = Field(default_factory=CredentialSettings)
+    records: RecordSettings = Field(default_factory=RecordSettings)
     # Hardening (issue 12): app/api/middleware.py, rate_limit.py, security_headers.py.
     max_json_depth: int = Field(default=64, gt=0, description="deepest JSON body nesting")
     cors_allow_origins: list[str] = Field(

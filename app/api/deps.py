@@ -20,7 +20,15 @@ async def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session per request: commit on success, roll back on error; services only flush."""
+    """A session per request: commit on success, roll back on error; services only flush.
+
+    The commit runs *before* the response is sent (``scope="function"`` below): a 2xx means
+    the write is durable, so a GET right after a 201 finds the row, and a failed commit (a
+    constraint, a lost connection) answers an error instead of a success that never happened.
+    With FastAPI's default scope for ``yield`` dependencies ("request") the code after
+    ``yield`` runs once the response has gone out. A ``yield`` dependency that itself depends on
+    this one must also declare ``scope="function"`` (FastAPI refuses the other order).
+    """
     session: Session = request.app.state.sessionmaker()
     try:
         yield session
@@ -38,5 +46,5 @@ async def get_registry(request: Request) -> Registry:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 RegistryDep = Annotated[Registry, Depends(get_registry)]

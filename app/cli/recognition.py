@@ -94,6 +94,10 @@ def _report(record: dict[str, Any]) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from app.cli import records  # passerelle records … (keys, checkpoints, personal data)
+
+    records.register(app)
+
     @app.command()
     def recognise(
         credential_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],

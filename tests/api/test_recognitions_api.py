@@ -94,6 +94,7 @@ def test_review_history_and_verification(api: TestClient, programmes: dict[str, 
     confirmed = api.post(
         f"/v1/recognitions/{rid}/review",
         json={"action": "confirm", "reviewer": "A. Officer", "reason": "agreed"},
+        headers={"If-Match": f'"{record["record"]["record_hash"]}"'},
     ).json()
     assert confirmed["status"] == "reviewed"
     amended = api.post(
@@ -104,6 +105,7 @@ def test_review_history_and_verification(api: TestClient, programmes: dict[str, 
             "reason": "QA verified with the issuer",
             "outcome": "partial",
             "conditions": ["none"],
+            "based_on": confirmed["reviews"][-1]["review_hash"],
         },
     ).json()
     assert [r["action"] for r in amended["reviews"]] == ["confirm", "amend"]
@@ -122,7 +124,13 @@ def test_precedents_are_returned_and_disagreement_flagged(
     first = _recognise(api, target="IE-NFQ", purpose="further_study")
     api.post(
         f"/v1/recognitions/{first['id']}/review",
-        json={"action": "amend", "reviewer": "C", "reason": "different view", "outcome": "refusal"},
+        json={
+            "action": "amend",
+            "reviewer": "C",
+            "reason": "different view",
+            "outcome": "refusal",
+            "based_on": first["record"]["record_hash"],
+        },
     )
     second = _recognise(api, target="IE-NFQ", purpose="further_study")
     precedent = next(p for p in second["precedents"] if p["id"] == first["id"])
@@ -173,7 +181,12 @@ def test_amending_needs_an_outcome_and_records_must_exist(api: TestClient) -> No
     problem = assert_problem(
         api.post(
             f"/v1/recognitions/{record['id']}/review",
-            json={"action": "amend", "reviewer": "X", "reason": "y"},
+            json={
+                "action": "amend",
+                "reviewer": "X",
+                "reason": "y",
+                "based_on": record["record"]["record_hash"],
+            },
         ),
         422,
     )

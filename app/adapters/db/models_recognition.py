@@ -35,6 +35,9 @@ class RecognitionRecordRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     record_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # HMAC of the learner's identity under a salt kept in recognition_subject (0009); hashed
+    # with the record, so erasing the identity leaves the record verifiable
+    subject_commitment: Mapped[str | None] = mapped_column(String(64))
 
 
 class RecognitionReviewRow(Base):
@@ -54,3 +57,22 @@ class RecognitionReviewRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     review_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+
+
+class RecognitionSubjectRow(Base):
+    """The learner a record is about, kept apart from the hashed evidence (migration 0009).
+
+    One row per record, keyed by the record id. ``salt`` + ``subject`` open the record's
+    ``subject_commitment``; erasure (GDPR Art. 17, or the retention period) sets both to NULL
+    and keeps the row as a tombstone saying when and why. Not append-only, on purpose.
+    """
+
+    __tablename__ = "recognition_subject"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("recognition_record.id"), primary_key=True)
+    credential_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    salt: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[str] = mapped_column(String(40), index=True, nullable=False)
+    erased_at: Mapped[str | None] = mapped_column(String(40))
+    erasure_reason: Mapped[str | None] = mapped_column(String(40))

@@ -1,25 +1,51 @@
 """Recognition records and reviews: append, read, list, verify. There is no update or delete.
 
-Appending takes the next sequence number and the previous record's hash; two writers racing
-for the same number collide on the unique constraint, and the loser retries on a fresh head.
+Appending serialises on the chain (:meth:`RecognitionRepository.lock_chain`: an advisory
+transaction lock on PostgreSQL, the database write lock on SQLite) before it reads the head, so
+concurrent writers queue for a few milliseconds instead of colliding on the sequence number; the
+lock ends with the request's transaction, which commits before the response is sent. Reviews
+take the same lock and name the version they review, so of two concurrent reviews one wins and
+the other is told the record moved on.
+
+The learner a record is about is not in the hashed content: ``recognition_subject`` keeps the
+identity and a salt, the record keeps only their commitment (see ``app/core/records.py``), and
+erasure empties the subject row while the chain still verifies.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, defer
 
-from app.adapters.db.models_recognition import RecognitionRecordRow, RecognitionReviewRow
-from app.core.errors import Conflict, NotFound
-from app.core.records import GENESIS, ChainCheck, Link, link_hash, verify_chain
+from app.adapters.db.models_credentials import CredentialRow
+from app.adapters.db.models_recognition import (
+    RecognitionRecordRow,
+    RecognitionReviewRow,
+    RecognitionSubjectRow,
+)
+from app.core.errors import NotFound
+from app.core.records import (
+    GENESIS,
+    ChainCheck,
+    ChainState,
+    Link,
+    StaleVersion,
+    link_hash,
+    reviews_digest,
+    subject_commitment,
+    verify_chain,
+)
+
+#: pg_advisory_xact_lock key of the record chain (any constant; "PASSEREL" in ASCII).
+CHAIN_LOCK_KEY = 0x5041535345524543
 
 
 def _now() -> str:
@@ -41,6 +67,9 @@ class NewRecord:
     credential_eqf: int | None
     confidence: float
     payload: dict[str, Any]
+    # The learner (id, name, identifiers): stored apart, committed to. None: read from the
+    # stored credential, the one place the learner is kept on import.
+    subject: dict[str, Any] | None = None
 
 
 def _hashed_content(row: RecognitionRecordRow) -> dict[str, Any]:
@@ -62,6 +91,12 @@ def _hashed_content(row: RecognitionRecordRow) -> dict[str, Any]:
         "credential_eqf": row.credential_eqf,
         "confidence": row.confidence,
         "payload": row.payload,
+        # only when set: records written before migration 0009 keep their hashes
+        **(
+            {"subject_commitment": row.subject_commitment}
+            if row.subject_commitment is not None
+            else {}
+        ),
     }
 
 
@@ -82,41 +117,82 @@ class RecognitionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def append(self, new: NewRecord, *, attempts: int = 5) -> RecognitionRecordRow:
-        """Store a new record at the head of the chain."""
-        for _ in range(attempts):
-            head = self.session.scalar(
-                select(RecognitionRecordRow).order_by(RecognitionRecordRow.seq.desc()).limit(1)
+    def lock_chain(self) -> None:
+        """Hold the chain's append lock until this transaction ends.
+
+        PostgreSQL: a transaction-level advisory lock (nothing written, released at commit or
+        rollback). SQLite: the database write lock — ``BEGIN IMMEDIATE`` when no transaction is
+        open yet; once this session has written, it already holds that lock until commit.
+        """
+        bind = self.session.get_bind()
+        if bind.dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY}
             )
-            row = RecognitionRecordRow(
-                id=str(uuid.uuid4()),
-                seq=(head.seq + 1) if head else 1,
-                created_at=_now(),
-                input_hash=new.input_hash,
-                data_release=new.data_release,
-                model_id=new.model_id,
-                policy_version=new.policy_version,
-                purpose=new.purpose,
-                outcome=new.outcome,
-                target_framework=new.target_framework,
-                qualification_id=new.qualification_id,
-                credential_id=new.credential_id,
-                credential_title=new.credential_title,
-                credential_eqf=new.credential_eqf,
-                confidence=new.confidence,
-                payload=new.payload,
-                prev_hash=head.record_hash if head else GENESIS,
-                record_hash="",
+        elif bind.dialect.name == "sqlite":
+            raw = self.session.connection().connection.driver_connection
+            if raw is not None and not raw.in_transaction:
+                raw.execute("BEGIN IMMEDIATE")
+
+    def _subject_of(self, new: NewRecord) -> dict[str, Any] | None:
+        if new.subject is not None:
+            return new.subject
+        if new.credential_id is None:
+            return None
+        credential = self.session.get(CredentialRow, new.credential_id)
+        learner = credential.credential.get("learner") if credential is not None else None
+        return learner if isinstance(learner, dict) and any(learner.values()) else None
+
+    def append(self, new: NewRecord) -> RecognitionRecordRow:
+        """Store a new record at the head of the chain (and its learner, apart).
+
+        No retry loop: under :meth:`lock_chain` nobody else moves the head, so a constraint
+        error here is a real error (it used to be retried and reported as a moving head).
+        """
+        subject = self._subject_of(new)
+        salt = secrets.token_hex(32) if subject is not None else None
+        self.lock_chain()
+        head = self.session.scalar(
+            select(RecognitionRecordRow).order_by(RecognitionRecordRow.seq.desc()).limit(1)
+        )
+        row = RecognitionRecordRow(
+            id=str(uuid.uuid4()),
+            seq=(head.seq + 1) if head else 1,
+            created_at=_now(),
+            input_hash=new.input_hash,
+            data_release=new.data_release,
+            model_id=new.model_id,
+            policy_version=new.policy_version,
+            purpose=new.purpose,
+            outcome=new.outcome,
+            target_framework=new.target_framework,
+            qualification_id=new.qualification_id,
+            credential_id=new.credential_id,
+            credential_title=new.credential_title,
+            credential_eqf=new.credential_eqf,
+            confidence=new.confidence,
+            payload=new.payload,
+            prev_hash=head.record_hash if head else GENESIS,
+            record_hash="",
+            subject_commitment=subject_commitment(bytes.fromhex(salt), subject)
+            if salt is not None
+            else None,
+        )
+        row.record_hash = link_hash(row.prev_hash, _hashed_content(row))
+        self.session.add(row)
+        self.session.flush()
+        if subject is not None:
+            self.session.add(
+                RecognitionSubjectRow(
+                    record_id=row.id,
+                    credential_id=new.credential_id,
+                    salt=salt,
+                    subject=subject,
+                    created_at=row.created_at,
+                )
             )
-            row.record_hash = link_hash(row.prev_hash, _hashed_content(row))
-            try:
-                with self.session.begin_nested():
-                    self.session.add(row)
-                    self.session.flush()
-                return row
-            except IntegrityError:
-                continue  # another writer took this sequence number: retry on the new head
-        raise Conflict("could not append the record: the chain head kept moving; retry")
+            self.session.flush()
+        return row
 
     def get(self, record_id: str) -> RecognitionRecordRow:
         row = self.session.get(RecognitionRecordRow, record_id)
@@ -133,6 +209,20 @@ class RecognitionRepository:
             )
         )
 
+    def current_version(self, record_id: str) -> str:
+        """The record's version: the hash of its newest link (last review, else the record).
+
+        The API shows it as the record's ETag; a review names it (``If-Match`` / ``based_on``).
+        """
+        record = self.get(record_id)
+        last = self.session.scalar(
+            select(RecognitionReviewRow.review_hash)
+            .where(RecognitionReviewRow.record_id == record_id)
+            .order_by(RecognitionReviewRow.seq.desc())
+            .limit(1)
+        )
+        return last or record.record_hash
+
     def add_review(
         self,
         record_id: str,
@@ -142,10 +232,18 @@ class RecognitionRepository:
         reviewer: str,
         reason: str,
         payload: dict[str, Any],
+        based_on: str | None = None,
     ) -> RecognitionReviewRow:
+        """Append a review. With ``based_on`` (a version from :meth:`current_version`), refuse
+        with :class:`StaleVersion` when the record has moved on since: checked under the chain
+        lock, so of two concurrent reviews of one version exactly one is stored."""
         record = self.get(record_id)
+        self.lock_chain()
         previous = self.reviews(record_id)
         last = previous[-1] if previous else None
+        current = last.review_hash if last else record.record_hash
+        if based_on is not None and based_on != current:
+            raise StaleVersion(record_id, based_on, current)
         row = RecognitionReviewRow(
             record_id=record_id,
             seq=(last.seq + 1) if last else 1,
@@ -159,13 +257,110 @@ class RecognitionRepository:
             review_hash="",
         )
         row.review_hash = link_hash(row.prev_hash, _review_content(row))
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError as exc:
-            raise Conflict("another review was added at the same time; reload and retry") from exc
+        self.session.add(row)
+        self.session.flush()
         return row
+
+    # --- checkpoints ---------------------------------------------------------------------
+
+    def chain_state(self, *, reviews_max_id: int | None = None) -> ChainState:
+        """The head of the chain and the digest of the reviews (up to ``reviews_max_id``, or all
+        of them). Taken under the chain lock when signing, so no append is half-way."""
+        head = self.session.execute(
+            select(RecognitionRecordRow.seq, RecognitionRecordRow.record_hash)
+            .order_by(RecognitionRecordRow.seq.desc())
+            .limit(1)
+        ).first()
+        records = self.session.scalar(select(func.count(RecognitionRecordRow.id))) or 0
+        query = select(RecognitionReviewRow.id, RecognitionReviewRow.review_hash).order_by(
+            RecognitionReviewRow.id
+        )
+        if reviews_max_id is not None:
+            query = query.where(RecognitionReviewRow.id <= reviews_max_id)
+        reviews = self.session.execute(query).all()
+        return ChainState(
+            records=records,
+            head_seq=head.seq if head else 0,
+            head_hash=head.record_hash if head else GENESIS,
+            reviews=len(reviews),
+            reviews_max_id=reviews[-1].id if reviews else (reviews_max_id or 0),
+            reviews_digest=reviews_digest([r.review_hash for r in reviews]),
+        )
+
+    def record_hash_at(self, seq: int) -> str | None:
+        if seq == 0:
+            return GENESIS
+        return self.session.scalar(
+            select(RecognitionRecordRow.record_hash).where(RecognitionRecordRow.seq == seq)
+        )
+
+    def links_between(self, first_seq: int, last_seq: int) -> list[Link]:
+        """The records from ``first_seq`` to ``last_seq`` as chain links, in order."""
+        rows = self.session.scalars(
+            select(RecognitionRecordRow)
+            .where(RecognitionRecordRow.seq.between(first_seq, last_seq))
+            .order_by(RecognitionRecordRow.seq)
+        )
+        return [
+            Link(f"record {r.seq}", r.prev_hash, r.record_hash, _hashed_content(r)) for r in rows
+        ]
+
+    def head_seq(self) -> int:
+        return self.session.scalar(select(func.max(RecognitionRecordRow.seq))) or 0
+
+    # --- personal data -------------------------------------------------------------------
+
+    def record_exists(self, record_id: str) -> bool:
+        """Whether the chain holds this record, in any organisation (operator tools)."""
+        return self.session.get(RecognitionRecordRow, record_id) is not None
+
+    def subject(self, record_id: str) -> RecognitionSubjectRow | None:
+        return self.session.get(RecognitionSubjectRow, record_id)
+
+    def subjects_of_learner(self, identifier: str) -> list[RecognitionSubjectRow]:
+        """Subject rows whose learner has this id or identifier value (erasure is rare: a scan
+        of the rows not yet erased, rather than an index of identifiers in clear)."""
+        found = []
+        rows = self.session.scalars(
+            select(RecognitionSubjectRow).where(RecognitionSubjectRow.erased_at.is_(None))
+        )
+        for row in rows:
+            learner = row.subject or {}
+            values = {learner.get("id")} | {
+                i.get("value") for i in learner.get("identifiers") or [] if isinstance(i, dict)
+            }
+            if identifier in values:
+                found.append(row)
+        return found
+
+    def subjects_created_before(self, cutoff: str) -> list[RecognitionSubjectRow]:
+        return list(
+            self.session.scalars(
+                select(RecognitionSubjectRow).where(
+                    RecognitionSubjectRow.erased_at.is_(None),
+                    RecognitionSubjectRow.created_at < cutoff,
+                )
+            )
+        )
+
+    def erase(self, subjects: Sequence[RecognitionSubjectRow], *, reason: str) -> list[str]:
+        """Crypto-shred the learner of each record: identity and salt gone, a tombstone kept;
+        the learner and the document as received are also removed from the stored credential.
+        The records themselves are untouched, so they still verify. Returns the record ids."""
+        now = _now()
+        for row in subjects:
+            row.subject = None
+            row.salt = None
+            row.erased_at = now
+            row.erasure_reason = reason
+            if row.credential_id is not None:
+                credential = self.session.get(CredentialRow, row.credential_id)
+                if credential is not None:
+                    credential.credential = {**credential.credential, "learner": None}
+                    credential.original = None
+                    credential.original_text = None
+        self.session.flush()
+        return [row.record_id for row in subjects]
 
     def list(
         self,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from app.api.deps import RegistryDep, SessionDep
+from app.api import records as record_versions
+from app.api.deps import RegistryDep, SessionDep, SettingsDep
 from app.api.problems import problem_responses
 from app.api.schemas.recognitions import (
     RecognitionList,
@@ -107,9 +108,12 @@ def list_recognitions(
     responses=problem_responses(404),
 )
 def get_recognition_record(
-    record_id: str, session: SessionDep, service: RecognitionDep
+    record_id: str, session: SessionDep, service: RecognitionDep, response: Response
 ) -> dict[str, Any]:
-    return service.get(session, record_id)
+    body = service.get(session, record_id)
+    # The version a review names (If-Match): the hash of the record's newest link.
+    response.headers["ETag"] = record_versions.etag(session, record_id)
+    return body
 
 
 @router.get(
@@ -133,12 +137,28 @@ def export_recognition(record_id: str, session: SessionDep, service: Recognition
     "/v1/recognitions/{record_id}/review",
     response_model=RecognitionRecord,
     summary="Confirm or amend a recommendation (appended to its history, never rewritten)",
-    responses=problem_responses(404, 409, 422),
+    description=(
+        "The review names the version of the record it reviews: the `ETag` of "
+        "`GET /v1/recognitions/{id}` in `If-Match`, or the same hash in `based_on`. If another "
+        "review was added since, the answer is 409 with the current state; without a version, "
+        "428."
+    ),
+    responses=problem_responses(404, 409, 422, 428),
 )
 def review_recognition(
-    record_id: str, body: ReviewRequest, session: SessionDep, service: RecognitionDep
+    record_id: str,
+    body: ReviewRequest,
+    session: SessionDep,
+    service: RecognitionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> dict[str, Any]:
-    return service.review(
+    # Checked under the chain lock, held until the commit: of two concurrent reviews of one
+    # version, exactly one is stored.
+    record_versions.check_review_version(
+        session, record_id, if_match=if_match, based_on=body.based_on, current=service.get
+    )
+    reviewed = service.review(
         session,
         record_id,
         ReviewCommand(
@@ -150,6 +170,8 @@ def review_recognition(
             note=body.note,
         ),
     )
+    response.headers["ETag"] = record_versions.etag(session, record_id)
+    return reviewed
 
 
 @router.get(
@@ -159,6 +181,10 @@ def review_recognition(
     responses=problem_responses(404),
 )
 def verify_recognition(
-    record_id: str, session: SessionDep, service: RecognitionDep
+    record_id: str, session: SessionDep, service: RecognitionDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    return service.verify(session, record_id)
+    # The record's own links, then what the signed checkpoints (outside the database) add, and
+    # what nothing here can prove.
+    return record_versions.with_proof(
+        service.verify(session, record_id), session, record_id, settings.records
+    )

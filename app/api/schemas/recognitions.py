@@ -43,6 +43,13 @@ class ReviewRequest(BaseModel):
     outcome: OutcomeName | None = Field(None, description="Required to amend")
     conditions: list[str] = Field(default_factory=list, max_length=50)
     note: str | None = Field(None, max_length=5000)
+    based_on: str | None = Field(
+        None,
+        min_length=64,
+        max_length=64,
+        pattern="^[0-9a-f]{64}$",
+        description="The version reviewed (the record's ETag without quotes); or send If-Match",
+    )
 
 
 class EvidenceOut(BaseModel):
@@ -153,6 +160,13 @@ class RecognitionList(BaseModel):
     next_offset: int | None
 
 
+class VerifyCheckpointOut(BaseModel):
+    line: int = Field(description="line of the checkpoints file")
+    created_at: TimestampText
+    key_id: str
+    head_seq: int
+
+
 class VerifyOut(BaseModel):
     id: str
     valid: bool
@@ -161,3 +175,15 @@ class VerifyOut(BaseModel):
     record_hash: str
     prev_hash: str
     algorithm: str
+    checkpoint: VerifyCheckpointOut | None = Field(
+        None, description="the first signed checkpoint that covers this record, if any"
+    )
+    proves: list[str] = Field(
+        default_factory=list, description="what the signed checkpoints prove about the record"
+    )
+    cannot_prove: list[str] = Field(
+        default_factory=list, description="what no check here can prove (the threat model)"
+    )
+    personal_data: dict[str, Any] | None = Field(
+        None, description="whether the learner behind the record is held apart, or erased"
+    )
