@@ -1,14 +1,16 @@
 """Benchmark reading credentials: the official unsigned ELM sample, and a sealed one verified.
 
 Targets (issue 13, 2-core machine): reading the official unsigned sample
-(``Sample-MC-Annex1-unsigned.jsonld``, 11 kB... as published) ≤ 20 ms p50, and the sealed
+(``Sample-MC-Annex1-unsigned.jsonld``, 109 kB as published) ≤ 20 ms p50, and the sealed
 sample (``elm_Sample-MC-Annex1-signed.jsonld``: JAdES RS256 seal, b64:false, 150 kB) read
 *with* verification ≤ 50 ms p50. Each is timed twice over:
 
 * ``read_document``: bytes → unwrap + verify the seal → JSON-LD → importer (what the issue
   means by "the importer");
 * ``CredentialService.read``: the same plus level resolution against the data release,
-  completeness and warnings (what ``POST /v1/credentials/validate`` does before serialising).
+  completeness, warnings and, for ELM/EDC documents, SHACL validation against the official EDC
+  shapes (pyshacl; since 2026-12-03 the bulk of this figure — what
+  ``POST /v1/credentials/validate`` does before serialising).
 
 Beside them, the seal verification alone (joserfc + chain + timestamps) and the W3C
 eddsa-rdfc-2022 test vector (pyld RDFC-1.0 + Ed25519), so a regression can be placed.
