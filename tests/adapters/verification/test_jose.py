@@ -227,3 +227,27 @@ def test_every_signature_of_a_multi_signature_jws_must_verify() -> None:
     v = verify_jws_json({**document, "signatures": [member, broken]}, TrustStore())
     assert v.valid is False
     assert any(r.startswith("signature 2: the signature does not match") for r in v.reasons)
+
+
+def test_a_vc_jwt_with_an_x5c_chain_is_judged_at_its_issue_time(ca: OwnCA, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from joserfc.jwk import RSAKey
+
+    from tests.adapters.verification.helpers import der_b64
+
+    key = RSAKey.import_key(
+        ca.seal_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    store = TrustStore.from_directory(ca.write_anchor(tmp_path / "anchors"))
+    for iat, trust in (
+        (1_690_000_000, Trust.ESTABLISHED),
+        (1_720_000_000, Trust.EXPIRED_AT_SIGNING),
+    ):
+        claims = {"iat": iat, "vc": {"id": "urn:x"}}
+        token = jwt.encode({"alg": "RS256", "x5c": [der_b64(ca.seal)]}, claims, key)
+        v = verify_compact(token, claims, store)
+        assert (v.valid, v.trust) == (True, trust)
