@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.services.registry import Registry
+from app.services.startup import Transfer
 from app.settings import Settings
 
 
@@ -45,6 +46,13 @@ async def get_registry(request: Request) -> Registry:
     return registry
 
 
+async def get_transfer(request: Request) -> Transfer:
+    """Recognition, articulation and pathways over the context built once by the lifespan."""
+    transfer: Transfer = request.app.state.transfer
+    return transfer
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 RegistryDep = Annotated[Registry, Depends(get_registry)]
+TransferDep = Annotated[Transfer, Depends(get_transfer)]

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from app import __version__
 from app.api import problems, security_headers
 from app.api.middleware import RequestGuard
-from app.api.routers import ROUTERS
+from app.api.routers import ROUTERS, outcomes
 from app.services import startup
 from app.settings import Settings, get_settings
 
@@ -44,11 +44,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ",".join(state.schema_revisions),
         )
         app.state.schema_revisions = state.schema_revisions
+        # The outcome engine (model, inference thread) first: the transfer context aligns with
+        # it. Its router's lifespan finds it built and leaves it to this one.
+        engine = outcomes.start_engine(app)
+        app.state.transfer = startup.transfer(settings, state, engine)
         try:
-            # Capabilities with state of their own (the outcome engine, the job worker) start in
-            # their routers' lifespans, which FastAPI runs after this one, in ROUTERS order.
+            # The job worker starts in its router's lifespan, which FastAPI runs after this one.
             yield
         finally:
+            if engine is not None:
+                engine.close()
+                app.state.outcomes = None
             state.engine.dispose()
 
     app = FastAPI(

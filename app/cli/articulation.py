@@ -18,7 +18,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
@@ -149,33 +148,28 @@ def _finish(payload: dict[str, Any], job: dict[str, Any], out: Path | None, as_j
         _summary(payload, job)
 
 
-def _local_state() -> tuple[Any, Any]:
-    """A ready process: database migrated, data release stored, the outcome engine loaded."""
-    from app.services.startup import prepare
-
-    s = settings()
-    ready = prepare(s)
-    state = SimpleNamespace(
-        settings=s, registry=ready.registry, credit_systems=ready.credit_systems, outcomes=None
-    )
-    try:
-        from app.services.outcomes import OutcomeEngine
-
-        state.outcomes = OutcomeEngine.from_settings(s, ready.registry.release)
-    except ImportError:  # the matching engine is not installed: lexical alignment
-        pass
-    return ready, state
-
-
 def _local(path: Path, qualification: str, out: Path | None, as_json: bool, chunk: int) -> None:
-    from app.adapters.db.session import session_scope
-    from app.services.articulation import BatchInputError, build_articulation_service
-    from app.services.jobs import JobWorker
+    from app.services.startup import local_transfer
 
     _, incoming = _read(path)
-    ready, state = _local_state()
+    with local_transfer(settings()) as (ready, transfer):
+        _run_local(ready, transfer.articulation, qualification, incoming, out, as_json, chunk)
+
+
+def _run_local(
+    ready: Any,
+    service: Any,
+    qualification: str,
+    incoming: Any,
+    out: Path | None,
+    as_json: bool,
+    chunk: int,
+) -> None:
+    from app.adapters.db.session import session_scope
+    from app.services.articulation import BatchInputError
+    from app.services.jobs import JobWorker
+
     try:
-        service = build_articulation_service(state)
         with session_scope(ready.sessionmaker) as session:
             job, created = service.submit(session, qualification, incoming)
         if not created:
@@ -216,10 +210,6 @@ def _local(path: Path, qualification: str, out: Path | None, as_json: bool, chun
     except DomainError as exc:
         err_console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from exc
-    finally:
-        if state.outcomes is not None:
-            state.outcomes.close()
-        ready.engine.dispose()
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
@@ -22,22 +21,6 @@ _VERDICT = {
     False: "[green]not substantial[/green]",
     None: "[yellow]not assessable[/yellow]",
 }
-
-
-def _state() -> tuple[Any, Any]:
-    """A ready process: database migrated, data release stored, engines loaded."""
-    from app.services.startup import prepare
-
-    s = settings()
-    ready = prepare(s)
-    state = SimpleNamespace(settings=s, credit_systems=ready.credit_systems, outcomes=None)
-    try:
-        from app.services.outcomes import OutcomeEngine
-
-        state.outcomes = OutcomeEngine.from_settings(s, ready.registry.release)
-    except ImportError:  # the matching engine is not installed: lexical alignment
-        pass
-    return ready, state
 
 
 def _report(record: dict[str, Any]) -> None:
@@ -115,19 +98,20 @@ def register(app: typer.Typer) -> None:
         from app.adapters.db.session import session_scope
         from app.core.recognition import Purpose
         from app.services.recognition import RecognitionCommand
-        from app.services.wiring import build_recognition_service
+        from app.services.startup import local_transfer
 
         try:
             chosen = Purpose(purpose)
         except ValueError as exc:
             err_console.print(f"[red]error:[/red] unknown purpose {purpose!r}")
             raise typer.Exit(2) from exc
-        ready, state = _state()
-        service = build_recognition_service(state, ready.registry)
         try:
             day = dt.date.fromisoformat(as_of) if as_of else None
-            with session_scope(ready.sessionmaker) as session:
-                record = service.recommend(
+            with (
+                local_transfer(settings()) as (ready, transfer),
+                session_scope(ready.sessionmaker) as session,
+            ):
+                record = transfer.recognition.recommend(
                     session,
                     RecognitionCommand(
                         target=target,
@@ -143,10 +127,6 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             err_console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
-        finally:
-            if state.outcomes is not None:
-                state.outcomes.close()
-            ready.engine.dispose()
         if as_json:
             print_json(record)
         else:

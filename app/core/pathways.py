@@ -2,8 +2,8 @@
 and ranked ways to complete it with what the catalogue offers.
 
 The question is a weighted set cover. The *elements* are the target's required modules: the
-compulsory ones (every module when the programme marks none) and, through the prerequisite DAG,
-every module they depend on. A module counts as done when:
+compulsory ones (unmarked modules count; electives are chosen freely, so never required) and,
+through the prerequisite DAG, every module they depend on. A module counts as done when:
 
 * the learner takes the module itself (an offering with ``covers_module``), or
 * the outcomes covered by everything the learner holds or takes reach the recognition policy's
@@ -62,14 +62,14 @@ import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import networkx as nx
 
 from app.core.credits import Range
 from app.core.errors import InvalidInput
-from app.core.transfer.rules import level_check
+from app.core.transfer.rules import Relate, coverage_need, is_required, level_check
 from app.core.transfer.types import (
     ArticulationPolicy,
     CandidateMatch,
@@ -112,13 +112,15 @@ class Offering:
 
 @dataclass(frozen=True, slots=True)
 class ModuleStatus:
-    """A required module and what the held credentials do for it."""
+    """A module and what the held credentials do for it (``required`` False: an elective not
+    chosen, reported for what the held credentials cover of it, never planned for)."""
 
     module: TargetModule
     covered: bool
     covered_outcomes: tuple[int, ...]
     by: tuple[str, ...]  # held credentials contributing covered outcomes
     reason: str
+    required: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,20 +170,25 @@ class PathwayPlan:
 
     @property
     def remaining_modules(self) -> tuple[str, ...]:
-        return tuple(s.module.code for s in self.required if not s.covered)
+        return tuple(s.module.code for s in self.required if s.required and not s.covered)
 
     def credits(self, covered: bool) -> Range | None:
-        known = [s.module.credits_ects for s in self.required if s.covered is covered]
+        known = [
+            s.module.credits_ects
+            for s in self.required
+            if s.covered is covered and (covered or s.required)
+        ]
         if any(r is None for r in known):
             return None
         return Range(sum(r.minimum for r in known if r), sum(r.maximum for r in known if r))
 
     def outcomes(self) -> tuple[int, int]:
         """Required outcomes covered by the held credentials, and in total."""
+        required = [s for s in self.required if s.required]
         done = sum(
-            len(s.module.outcomes) if s.covered else len(s.covered_outcomes) for s in self.required
+            len(s.module.outcomes) if s.covered else len(s.covered_outcomes) for s in required
         )
-        return done, sum(len(s.module.outcomes) for s in self.required)
+        return done, sum(len(s.module.outcomes) for s in required)
 
 
 # --- requirements ------------------------------------------------------------------------------
@@ -205,17 +212,19 @@ def prerequisite_dag(modules: Sequence[TargetModule]) -> nx.DiGraph[str]:
     return G
 
 
-def required_modules(modules: Sequence[TargetModule]) -> tuple[TargetModule, ...]:
-    """Compulsory modules (all when none is marked) and every prerequisite they need.
+def required_modules(
+    modules: Sequence[TargetModule], chosen: Sequence[str] = ()
+) -> tuple[TargetModule, ...]:
+    """Compulsory modules (unmarked ones count as compulsory), the electives the learner has
+    ``chosen`` (electives are chosen freely, so never required otherwise), and every
+    prerequisite they need.
 
     >>> mods = [TargetModule("A", "A", (), compulsory=False), TargetModule("B", "B", (),
     ...         prerequisites=("A",)), TargetModule("C", "C", (), compulsory=False)]
     >>> [m.code for m in required_modules(mods)]
     ['A', 'B']
     """
-    compulsory = {m.code for m in modules if m.compulsory}
-    if not compulsory:
-        compulsory = {m.code for m in modules}
+    compulsory = {m.code for m in modules if is_required(m) or m.code in chosen}
     G = prerequisite_dag(modules)
     wanted = set(compulsory)
     for code in compulsory:
@@ -244,6 +253,7 @@ class _Problem:
     policy: ArticulationPolicy
     matches: Mapping[str, CandidateMatch]  # offering id → its match (evidence of the steps)
     contributors: list[list[int]] = field(default_factory=list)  # module → offerings
+    relate: Relate | None = None
 
     def done(self, m: int, chosen: int) -> bool:
         mask = self.base_mask[m]
@@ -328,6 +338,7 @@ def held_status(
     held: Sequence[Course],
     matches: Sequence[CandidateMatch],
     policy: ArticulationPolicy,
+    relate: Relate | None = None,
 ) -> tuple[ModuleStatus, ...]:
     """What the held credentials cover of each required module (outcomes add up)."""
     rules = policy.rules
@@ -343,14 +354,14 @@ def held_status(
             mm = match.module(module.code)
             if course is None or mm is None or not mm.covered:
                 continue
-            if level_check(course, module, rules).compatible is False:
+            if level_check(course, module, rules, relate).compatible is False:
                 blocked.append(course.id)
                 continue
             outcomes |= set(mm.covered)
             credits += course.credits_ects.maximum if course.credits_ects else 0.0
             by.append(course.id)
         n = len(module.outcomes)
-        need = math.ceil(rules.replace_coverage * n - 1e-9) if n else 1
+        need = coverage_need(module, rules) if n else 1
         need_credits = (
             module.credits_ects.minimum * rules.workload_min_ratio if module.credits_ects else 0.0
         )
@@ -385,6 +396,8 @@ def plan_pathways(
     *,
     objective: Objective = Objective.CREDITS,
     limit: int = 3,
+    relate: Relate | None = None,
+    electives: Sequence[str] = (),
 ) -> PathwayPlan:
     """What is covered, what remains, and up to ``limit`` ranked paths to complete ``target``.
 
@@ -395,17 +408,26 @@ def plan_pathways(
         raise InvalidInput("/limit", "limit must be at least 1")
     rules = policy.rules
     options = policy.options
-    required = required_modules(target)
-    statuses = held_status(required, held, held_matches, policy)
-    remaining = [s for s in statuses if not s.covered]
+    required = required_modules(target, electives)
+    free = [m for m in target if m not in required]
+    statuses = held_status(required, held, held_matches, policy, relate) + tuple(
+        replace(s, required=False) for s in held_status(free, held, held_matches, policy, relate)
+    )
+    remaining = [s for s in statuses if s.required and not s.covered]
     notes: list[str] = []
+    if free:
+        notes.append(
+            f"{len(free)} elective module(s) not chosen, so not planned for "
+            f"({', '.join(m.code for m in free[:10])}): electives are chosen freely (name them "
+            "in `electives` to plan for them)"
+        )
     if not remaining:
         return PathwayPlan(
             objective,
             statuses,
             (Path((), Range(0, 0), 0.0, None, 0, 0.0),),
             "none",
-            ("the held credentials already cover every required module",),
+            ("the held credentials already cover every required module", *notes),
         )
 
     # Offerings that help: take a remaining module directly, or cover one of its outcomes.
@@ -425,7 +447,7 @@ def plan_pathways(
             i = index.get(mm.module)
             if i is None or not mm.covered:
                 continue
-            if level_check(offering.course, remaining[i].module, rules).compatible is False:
+            if level_check(offering.course, remaining[i].module, rules, relate).compatible is False:
                 continue
             masks[i] = _mask(mm.covered)
         if masks:
@@ -463,12 +485,7 @@ def plan_pathways(
             )
     problem = _Problem(
         modules=[s.module for s in remaining],
-        need=[
-            math.ceil(rules.replace_coverage * len(s.module.outcomes) - 1e-9)
-            if s.module.outcomes
-            else 10**9
-            for s in remaining
-        ],
+        need=[coverage_need(s.module, rules) if s.module.outcomes else 10**9 for s in remaining],
         need_credits=[
             s.module.credits_ects.minimum * rules.workload_min_ratio
             if s.module.credits_ects
@@ -492,6 +509,7 @@ def plan_pathways(
         ],
         policy=policy,
         matches=match_of,
+        relate=relate,
     )
     problem.contributors = [[] for _ in remaining]
     for o, masks in enumerate(problem.masks):
@@ -847,7 +865,7 @@ def _path(
                     completes=problem.done(m, taken),
                     together_with=partners,
                     pairs=_evidence(offering, module.code, problem),
-                    level=level_check(offering.course, module, problem.policy.rules)
+                    level=level_check(offering.course, module, problem.policy.rules, problem.relate)
                     if problem.direct[o] != m
                     else None,
                 )
@@ -920,6 +938,7 @@ def stack_into(
     held: Sequence[Course],
     programmes: Sequence[tuple[str, str, Sequence[TargetModule], Sequence[CandidateMatch]]],
     policy: ArticulationPolicy,
+    relate: Relate | None = None,
 ) -> list[StackResult]:
     """Rank programmes by the share the held credentials cover (programmes with no covered
     outcome are left out). ``programmes`` holds (id, title, modules, matches of the held
@@ -936,8 +955,9 @@ def stack_into(
     """
     out: list[StackResult] = []
     for pid, title, modules, matches in programmes:
-        required = required_modules(modules)
-        statuses = held_status(required, held, matches, policy)
+        # A programme of electives only is judged on all of them (any may be chosen).
+        required = required_modules(modules) or tuple(modules)
+        statuses = held_status(required, held, matches, policy, relate)
         if not any(s.covered_outcomes for s in statuses):
             continue
         credits = [s.module.credits_ects for s in statuses]

@@ -1,33 +1,46 @@
 """Recognition recommendations reasoned the way the Lisbon Recognition Convention asks.
 
-``recommend(credential, target, alignments, policy, purpose=...)`` weighs five elements — level,
+``recommend(candidate, target, match, policy, purpose=...)`` weighs five elements — level,
 workload, quality, profile and learning outcomes — and for each says what was found, whether it
-is a *substantial* difference *for this purpose* (thresholds from the versioned policy), and the
-evidence. The outcome follows a fixed order, so refusal is the last resort:
+is a *substantial* difference *for this purpose* (thresholds from the versioned policy), how far
+the evidence can be trusted, and the evidence. Which modules are covered is the transfer engine's
+one decision (:func:`app.core.transfer.rules.decide`). The outcome follows a fixed order, so
+refusal is the last resort (``docs/recognition.md``):
 
+0. ``insufficient_information`` — the learning outcomes cannot be assessed (none, or only titles
+   and placeholders) and neither can a second element (credits, level, the issuer's quality
+   assurance): the documents to request are named, nothing is decided;
 1. ``full`` — no substantial difference (for credit transfer: modules replaced whose credits
    match the credential's);
 2. ``partial`` — some modules can be replaced, or only part of the credential's credits used;
 3. ``conditional`` — the differences can be bridged (assess uncovered outcomes, add credits,
-   verify quality assurance), each condition named;
+   verify quality assurance, establish the level), each condition named;
 4. ``alternative`` — not what was asked, but something else is comparable (the credential's own
-   level in the target framework; elective credits instead of module exemptions);
+   level in the target framework; elective credits, when the programme has electives);
 5. ``refusal`` — only when a substantial difference remains and nothing above applies.
 
-The function is pure: the service gathers the facts (level comparison through the graph, credit
-conversion, outcome alignment per module) and stores the result with its evidence.
+The function is pure: the service gathers the facts (candidate and target in engine types, the
+level relation, the alignment) and stores the result with its evidence.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from app.core.credits import Conversion, Range
-from app.core.transfer.types import PurposePolicy
-from app.core.types import Comparison, LevelKey
+from app.core.credits import Range
+from app.core.transfer.rules import Relate, credit_check, decide, elective_credits, level_check
+from app.core.transfer.types import (
+    Candidate,
+    CandidateFacts,
+    CandidateMatch,
+    Decision,
+    PurposePolicy,
+    Signature,
+    Target,
+)
+from app.core.types import ComparisonFrame, LevelOrder
 
 
 class Purpose(StrEnum):
@@ -43,6 +56,7 @@ class Outcome(StrEnum):
     CONDITIONAL = "conditional"
     ALTERNATIVE = "alternative"
     REFUSAL = "refusal"
+    INSUFFICIENT_INFORMATION = "insufficient_information"
 
 
 class Element(StrEnum):
@@ -51,9 +65,6 @@ class Element(StrEnum):
     QUALITY = "quality"
     PROFILE = "profile"
     LEARNING_OUTCOMES = "learning_outcomes"
-
-
-# --- policy ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,79 +77,23 @@ class RecognitionPolicy:
     missing_level_confidence: float = 0.5
     missing_credits_confidence: float = 0.6
     lexical_only_confidence: float = 0.8
+    # Evidence that is present but weak (``confidence`` in mappings/policies/recognition.yaml).
+    weak_outcomes_confidence: float = 0.6  # when every outcome reads as a title or placeholder
+    unknown_country_confidence: float = 0.7
+    unverified_signature_confidence: float = 0.9
 
     def for_purpose(self, purpose: Purpose) -> PurposePolicy:
         return self.purposes[purpose]
 
 
-# --- facts -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialFacts:
-    """What the service established about the credential (nothing here is guessed)."""
-
-    title: str | None
-    issued_on: dt.date | None
-    eqf_level: int | None
-    nqf_level: LevelKey | None
-    level_comparison: Comparison | None  # credential level → target framework, as of issued_on
-    credits_ects: Range | None
-    credit_conversion: Conversion | None
-    workload_hours: float | None
-    quality_assurance: tuple[str, ...]
-    outcomes: tuple[str, ...]
-    esco_skills: frozenset[str] = frozenset()
-    awarding_body: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleFacts:
-    code: str
-    title: str
-    credits_ects: Range | None
-    eqf_level: int | None
-    outcomes: tuple[str, ...]
-    esco_skills: frozenset[str] = frozenset()
-    compulsory: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class TargetFacts:
-    framework: str
-    qualification_id: str | None = None
-    qualification_title: str | None = None
-    eqf_level: int | None = None
-    level: LevelKey | None = None
-    modules: tuple[ModuleFacts, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomePair:
-    source_index: int
-    target_index: int
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleAlignment:
-    """How the credential's outcomes cover one module's outcomes (from the alignment engine)."""
-
-    module_code: str
-    coverage: float
-    pairs: tuple[OutcomePair, ...]
-    uncovered: tuple[int, ...]
-    lexical_only: bool = False
-
-
-# --- results ---------------------------------------------------------------------------------
+# --- results -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """A pointer to what supports a statement: kind, reference and detail."""
 
-    kind: str  # "level_edge", "credit_rule", "outcome_pair", "quality_assurance", "skill", ...
+    kind: str  # "level_edge", "credit_rule", "outcome_pair", "quality_assurance", "signature", ...
     reference: str
     detail: str
 
@@ -151,6 +106,7 @@ class Finding:
     reason: str
     evidence: tuple[Evidence, ...] = ()
     confidence: float = 1.0
+    request: tuple[str, ...] = ()  # documents that would let the element be assessed
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +118,8 @@ class ModuleDecision:
     credits_ects: Range | None
     reasons: tuple[str, ...]
     uncovered_outcomes: tuple[str, ...] = ()
+    credits_short: float = 0.0  # ECTS to add before the module can be replaced
+    compulsory: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,30 +134,55 @@ class Recommendation:
     confidence: float
     justification: str
     policy_version: str
+    missing: tuple[str, ...] = ()  # elements that could not be assessed
+    documents: tuple[str, ...] = ()  # to request from the applicant or the awarding body
+    confidence_notes: tuple[str, ...] = ()  # why the confidence is below 1
 
     def finding(self, element: Element) -> Finding:
         return next(f for f in self.findings if f.element is element)
 
 
-# --- the elements ----------------------------------------------------------------------------
+# --- the elements ------------------------------------------------------------------------------
 
 
-def _range_text(r: Range | None) -> str:
+def range_text(r: Range | None) -> str:
     if r is None:
         return "unknown"
     return f"{r.minimum:g}" if r.exact else f"{r.minimum:g}–{r.maximum:g}"
 
 
+def country_problem(code: str | None) -> str | None:
+    """Why an issuer country cannot place the issuer, or None. ISO 3166-1 reserves AA, QM–QZ,
+    XA–XZ and ZZ for user assignment: they name no country.
+
+    >>> country_problem("XX"), country_problem("IE"), country_problem(None)
+    ("issuer country 'XX' is not an assigned ISO 3166-1 code", None, 'no issuer country stated')
+    """
+    if not code:
+        return "no issuer country stated"
+    c = code.strip().upper()
+    reserved = c in ("AA", "ZZ") or (len(c) == 2 and c[0] == "X") or ("QM" <= c <= "QZ")
+    if len(c) != 2 or not c.isalpha() or reserved:
+        return f"issuer country {code!r} is not an assigned ISO 3166-1 code"
+    return None
+
+
+def _facts(candidate: Candidate) -> CandidateFacts:
+    return candidate.facts or CandidateFacts()
+
+
 def assess_level(
-    credential: CredentialFacts,
-    target: TargetFacts,
+    candidate: Candidate,
+    target: Target,
     rules: PurposePolicy,
     policy: RecognitionPolicy,
+    relate: Relate | None = None,
 ) -> Finding:
-    """Level: the credential's EQF level (stated or through its NQF level) against the target's."""
+    """Level: in the most specific frame with a basis (one framework, a crosswalk), else the
+    EQF — and then equal EQF levels of two frameworks are a point to check, never "meets"."""
     evidence: list[Evidence] = []
-    comparison = credential.level_comparison
-    credential_eqf = credential.eqf_level
+    comparison = _facts(candidate).level_comparison
+    eqf = candidate.eqf_level
     confidence = 1.0
     if comparison is not None:
         seen: set[str] = set()
@@ -218,9 +201,8 @@ def assess_level(
                 )
         if comparison.matches:
             confidence = comparison.matches[0].confidence
-            if credential_eqf is None:
-                credential_eqf = comparison.matches[0].eqf_level
-    if credential_eqf is None:
+            eqf = eqf if eqf is not None else comparison.matches[0].eqf_level
+    if eqf is None and candidate.level is None:
         reason = "the credential states no EQF level and its NQF level is not referenced"
         if comparison is not None and comparison.reason is not None:
             reason = (
@@ -233,8 +215,41 @@ def assess_level(
             reason,
             tuple(evidence),
             policy.missing_level_confidence,
+            ("the level of the credential (EQF or national framework level)",),
         )
-    found = f"credential at EQF {credential_eqf}"
+    relation = (
+        relate(candidate.level, target.level)
+        if relate and candidate.level is not None and target.level is not None
+        else None
+    )
+    frame = relation.frame if relation is not None else None
+    if relation is not None and frame in (ComparisonFrame.FRAMEWORK, ComparisonFrame.CROSSWALK):
+        found = f"credential at {candidate.level}, target at {target.level} ({frame} order)"
+        evidence.extend(Evidence("level_source", frame, src.title) for src in relation.sources)
+        confidence = relation.confidence
+        if relation.order is LevelOrder.BELOW:
+            why = f"a level difference: {candidate.level} is below {target.level}" + (
+                "; the policy treats it as substantial for this purpose"
+                if rules.national_below_substantial
+                else "; within the policy's tolerance for this purpose"
+            )
+            substantial = rules.national_below_substantial
+            return Finding(Element.LEVEL, found, substantial, why, tuple(evidence), confidence)
+        why = "the credential's level meets or exceeds the target's"
+        return Finding(Element.LEVEL, found, False, why, tuple(evidence), confidence)
+    if eqf is None and relation is not None:
+        eqf = relation.held_eqf
+    if eqf is None:  # a national level that is not referenced to the EQF
+        return Finding(
+            Element.LEVEL,
+            f"credential at {candidate.level}, not referenced to the EQF",
+            None,
+            "the level cannot be compared with the target's",
+            tuple(evidence),
+            policy.missing_level_confidence,
+            ("how the credential's national level is referenced to the EQF",),
+        )
+    found = f"credential at EQF {eqf}"
     if comparison is not None and comparison.matches:
         best = comparison.matches[0]
         found += (
@@ -242,257 +257,262 @@ def assess_level(
             f"({best.match_type.value} match)"
         )
     if target.eqf_level is None:
-        return Finding(
-            Element.LEVEL,
-            found,
-            False,
-            "the target states no level to compare with",
-            tuple(evidence),
-            confidence,
-        )
-    gap = target.eqf_level - credential_eqf
+        why = "the target states no level to compare with"
+        return Finding(Element.LEVEL, found, False, why, tuple(evidence), confidence)
+    gap = target.eqf_level - eqf
     found += f"; target at EQF {target.eqf_level}"
     if gap >= rules.level_substantial_if_below_by:
-        return Finding(
-            Element.LEVEL,
-            found,
-            True,
+        why = (
             f"the credential is {gap} EQF level(s) below the target; the policy treats "
-            f"{rules.level_substantial_if_below_by} or more as substantial for this purpose",
+            f"{rules.level_substantial_if_below_by} or more as substantial for this purpose"
+        )
+        return Finding(Element.LEVEL, found, True, why, tuple(evidence), confidence)
+    if relation is not None and frame is ComparisonFrame.EQF and gap <= 0:
+        # Equal EQF levels of two frameworks: the national levels may still differ.
+        why = (
+            " ".join(relation.notes) or "compared at EQF granularity only: an evaluator must check"
+        )
+        conf = min(confidence, relation.confidence)
+        return Finding(Element.LEVEL, found, False, why, tuple(evidence), conf)
+    why = (
+        "the level difference is within the policy's tolerance for this purpose"
+        if gap > 0
+        else "the credential's level meets or exceeds the target's"
+    )
+    return Finding(Element.LEVEL, found, False, why, tuple(evidence), confidence)
+
+
+def assess_quality(
+    candidate: Candidate, rules: PurposePolicy, policy: RecognitionPolicy
+) -> Finding:
+    """Quality: the QA the credential states (never invented), the issuer's country and the
+    document's seal. An invalid seal is a substantial finding; a valid one raises confidence."""
+    facts = _facts(candidate)
+    confidence = 1.0
+    notes: list[str] = []
+    evidence = [
+        Evidence("quality_assurance", qa, "as stated in the credential")
+        for qa in facts.quality_assurance
+    ]
+    country = country_problem(facts.issuer_country)
+    if country is not None:
+        notes.append(country)
+        confidence *= policy.unknown_country_confidence
+    if facts.signature is not Signature.NONE:
+        evidence.append(Evidence("signature", facts.signature.value, facts.signature_note))
+    if facts.signature is Signature.INVALID:
+        return Finding(
+            Element.QUALITY,
+            "the document's seal does not verify",
+            True,
+            f"{facts.signature_note or 'invalid signature'}: the document's authenticity must be "
+            "established with the awarding body",
+            tuple(evidence),
+            confidence,
+            ("an authentic copy of the credential from the awarding body",),
+        )
+    if facts.signature is Signature.UNVERIFIED:
+        notes.append("signed, but the signature was not verified")
+        confidence *= policy.unverified_signature_confidence
+    elif facts.signature is Signature.VALID:
+        notes.append("the seal verifies")
+    tail = f" ({'; '.join(notes)})" if notes else ""
+    if facts.quality_assurance:
+        return Finding(
+            Element.QUALITY,
+            "quality assurance stated: " + "; ".join(facts.quality_assurance),
+            False,
+            "the credential names its quality assurance (not verified against a register)" + tail,
             tuple(evidence),
             confidence,
         )
-    return Finding(
-        Element.LEVEL,
-        found,
-        False,
-        "the level difference is within the policy's tolerance for this purpose"
-        if gap > 0
-        else "the credential's level meets or exceeds the target's",
-        tuple(evidence),
-        confidence,
-    )
-
-
-def assess_quality(credential: CredentialFacts, rules: PurposePolicy) -> Finding:
-    """Quality: the QA or accreditation the credential states — as found, never invented."""
-    if credential.quality_assurance:
-        return Finding(
-            Element.QUALITY,
-            "quality assurance stated: " + "; ".join(credential.quality_assurance),
-            False,
-            "the credential names its quality assurance (not verified against a register)",
-            tuple(
-                Evidence("quality_assurance", qa, "as stated in the credential")
-                for qa in credential.quality_assurance
-            ),
-        )
+    request = ("quality assurance of the issuer",)
     if rules.quality_required:
         return Finding(
             Element.QUALITY,
             "no quality-assurance information in the credential",
-            True,
+            True if country is None else None,  # None: not even the issuer's system is known
             "quality assurance cannot be established from the document; it must be verified "
-            "with the awarding body before recognition",
+            "with the awarding body before recognition" + tail,
+            tuple(evidence),
+            confidence,
+            request,
         )
     return Finding(
         Element.QUALITY,
         "no quality-assurance information in the credential",
         False,
-        "not required for this purpose; stated as missing",
+        "not required for this purpose; stated as missing" + tail,
+        tuple(evidence),
+        confidence,
     )
 
 
-def assess_profile(credential: CredentialFacts, target: TargetFacts) -> Finding:
-    """Profile: ESCO skills the credential and the target's modules have in common."""
-    target_skills: frozenset[str] = frozenset().union(*(m.esco_skills for m in target.modules))
-    if not credential.esco_skills or not target_skills:
-        return Finding(
-            Element.PROFILE,
-            "no ESCO skills to compare"
-            if not credential.esco_skills
-            else "the target's modules carry no ESCO skills",
-            None,
-            "the profile is judged on the learning outcomes alone",
-        )
-    common = sorted(credential.esco_skills & target_skills)
-    share = len(common) / len(credential.esco_skills)
+def assess_profile(candidate: Candidate) -> Finding:
+    """Profile: ESCO skills are shown as evidence; catalogue modules carry none to compare."""
+    skills = sorted(_facts(candidate).esco_skills)
     return Finding(
         Element.PROFILE,
-        f"{len(common)} of the credential's {len(credential.esco_skills)} ESCO skills appear in "
-        "the target's modules",
+        "the target's modules carry no ESCO skills" if skills else "no ESCO skills to compare",
         None,
-        "shared skills support the outcome alignment; the profile alone is not decisive",
-        tuple(Evidence("skill", uri, "in common") for uri in common[:20]),
-        confidence=0.5 + 0.5 * share,
+        "the profile is judged on the learning outcomes alone",
+        tuple(Evidence("skill", uri, "stated by the credential") for uri in skills[:20]),
     )
 
 
-def _module_decision(
-    credential: CredentialFacts,
-    module: ModuleFacts,
-    alignment: ModuleAlignment | None,
+def _module_decisions(
+    candidate: Candidate,
+    target: Target,
+    match: CandidateMatch | None,
     rules: PurposePolicy,
-) -> ModuleDecision:
-    coverage = alignment.coverage if alignment else 0.0
-    reasons: list[str] = []
-    decision = "not_replaced"
-    if alignment is None or not module.outcomes:
-        reasons.append("the module publishes no learning outcomes to compare")
-    elif coverage >= rules.replace_coverage:
-        decision = "replace"
-        reasons.append(
-            f"{coverage:.0%} of the module's outcomes covered (≥ {rules.replace_coverage:.0%})"
-        )
-    elif coverage >= rules.conditional_coverage:
-        decision = "conditional"
-        reasons.append(
-            f"{coverage:.0%} of the module's outcomes covered: between "
-            f"{rules.conditional_coverage:.0%} and {rules.replace_coverage:.0%}"
-        )
-    else:
-        reasons.append(f"only {coverage:.0%} of the module's outcomes covered")
-    if decision != "not_replaced" and credential.eqf_level and module.eqf_level:
-        gap = module.eqf_level - credential.eqf_level
-        if gap >= rules.level_substantial_if_below_by:
-            decision = "not_replaced"
-            reasons.append(f"the module is at EQF {module.eqf_level}, {gap} above the credential")
-    if decision != "not_replaced" and credential.credits_ects and module.credits_ects:
-        ratio = credential.credits_ects.maximum / module.credits_ects.minimum
-        if ratio < rules.workload_bridgeable_ratio:
-            decision = "not_replaced"
-            reasons.append(
-                f"the credential's {_range_text(credential.credits_ects)} ECTS are far below the "
-                f"module's {_range_text(module.credits_ects)}"
+    relate: Relate | None,
+) -> tuple[ModuleDecision, ...]:
+    """Every module through the engine's one decision, best first."""
+    out = []
+    for module in target.modules:
+        mm = match.module(module.code) if match is not None else None
+        coverage = mm.coverage if mm is not None else 0.0
+        covered = set(mm.covered) if mm is not None else set()
+        uncovered = tuple(t for j, t in enumerate(module.outcomes) if j not in covered)
+        short = 0.0
+        if not module.outcomes or not candidate.outcomes:
+            what = "the module publishes" if not module.outcomes else "the credential states"
+            verdict, reasons = None, [f"{what} no learning outcomes to compare"]
+        else:
+            level = level_check(candidate, module, rules, relate)
+            credits = credit_check(candidate.credits_ects, module, rules)
+            verdict, reasons = decide(coverage, [level], credits, rules)
+            if credits.sufficient is False and credits.bridgeable and module.credits_ects:
+                short = module.credits_ects.minimum - (
+                    candidate.credits_ects.maximum if candidate.credits_ects else 0.0
+                )
+        out.append(
+            ModuleDecision(
+                module.code,
+                module.title,
+                verdict.value if verdict is not None else "not_replaced",
+                round(coverage, 4),
+                module.credits_ects,
+                tuple(reasons),
+                uncovered,
+                short,
+                module.compulsory,
             )
-        elif ratio < rules.workload_min_ratio:
-            decision = "conditional"
-            reasons.append(
-                f"the credential's {_range_text(credential.credits_ects)} ECTS fall short of the "
-                f"module's {_range_text(module.credits_ects)} (bridging credits needed)"
-            )
-    uncovered: tuple[str, ...] = ()
-    if alignment is not None:
-        uncovered = tuple(
-            module.outcomes[i] for i in alignment.uncovered if 0 <= i < len(module.outcomes)
         )
-    return ModuleDecision(
-        module.code,
-        module.title,
-        decision,
-        round(coverage, 4),
-        module.credits_ects,
-        tuple(reasons),
-        uncovered,
-    )
+    rank = {Decision.REPLACE.value: 2, Decision.CONDITIONAL.value: 1}
+    return tuple(sorted(out, key=lambda d: (-rank.get(d.decision, 0), -d.coverage)))
 
 
 def assess_outcomes(
-    credential: CredentialFacts,
-    target: TargetFacts,
-    alignments: Sequence[ModuleAlignment],
+    candidate: Candidate,
+    target: Target,
+    match: CandidateMatch | None,
+    decisions: Sequence[ModuleDecision],
     rules: PurposePolicy,
     policy: RecognitionPolicy,
-) -> tuple[Finding, tuple[ModuleDecision, ...]]:
+    *,
+    lexical_only: bool = False,
+) -> Finding:
     """Learning outcomes: which modules the credential's outcomes cover, and how well."""
-    by_code = {a.module_code: a for a in alignments}
-    decisions = tuple(
-        sorted(
-            (_module_decision(credential, m, by_code.get(m.code), rules) for m in target.modules),
-            key=lambda d: (-{"replace": 2, "conditional": 1}.get(d.decision, 0), -d.coverage),
-        )
-    )
-    if not credential.outcomes:
+    outcomes = candidate.outcomes
+    weak = _facts(candidate).weak_outcomes
+    if not outcomes:
         return Finding(
             Element.LEARNING_OUTCOMES,
             "the credential states no learning outcomes",
             None,
             "learning outcomes cannot be compared; ask the awarding body for them",
             confidence=0.5,
-        ), decisions
-    if not target.modules:
+            request=("learning outcomes",),
+        )
+    confidence = policy.lexical_only_confidence if lexical_only else 1.0
+    request: tuple[str, ...] = ()
+    note = ""
+    if weak:
+        confidence *= 1 - (1 - policy.weak_outcomes_confidence) * len(weak) / len(outcomes)
+        note = (
+            f" ({len(weak)} of the {len(outcomes)} outcomes read as titles, topic lists or "
+            "placeholders, not statements of what the learner can do)"
+        )
+        if len(weak) >= len(outcomes):
+            request = ("learning outcomes",)
+
+    def finding(
+        found: str, substantial: bool | None, why: str, evidence: Sequence[Evidence] = ()
+    ) -> Finding:
         return Finding(
             Element.LEARNING_OUTCOMES,
-            f"{len(credential.outcomes)} learning outcomes stated; no target modules to compare",
+            found,
+            substantial,
+            why + note,
+            tuple(evidence),
+            confidence,
+            request,
+        )
+
+    if not target.modules:
+        return finding(
+            f"{len(outcomes)} learning outcomes stated; no target modules to compare",
             None,
             "give a qualification or programme to compare learning outcomes with",
-        ), decisions
+        )
     evidence = []
-    for a in alignments:
-        module = next((m for m in target.modules if m.code == a.module_code), None)
+    modules = {m.code: m for m in target.modules}
+    for mm in match.modules if match is not None else ():
+        module = modules.get(mm.module)
         if module is None:
             continue
-        for p in a.pairs[:5]:
-            if 0 <= p.source_index < len(credential.outcomes) and 0 <= p.target_index < len(
-                module.outcomes
-            ):
+        for p in mm.pairs[:5]:
+            if p.course_outcome < len(outcomes) and p.module_outcome < len(module.outcomes):
                 evidence.append(
                     Evidence(
                         "outcome_pair",
-                        f"{module.code}#{p.target_index}",
-                        f"{p.score:.2f}: «{credential.outcomes[p.source_index]}» ↔ "
-                        f"«{module.outcomes[p.target_index]}»",
+                        f"{module.code}#{p.module_outcome}",
+                        f"{p.score:.2f}: «{outcomes[p.course_outcome]}» ↔ "
+                        f"«{module.outcomes[p.module_outcome]}»",
                     )
                 )
     replaced = [d for d in decisions if d.decision == "replace"]
     near = [d for d in decisions if d.decision == "conditional"]
-    best = decisions[0] if decisions else None
-    lexical_only = any(a.lexical_only for a in alignments)
-    confidence = policy.lexical_only_confidence if lexical_only else 1.0
-    if replaced:
-        found = "covers the outcomes of " + ", ".join(
-            f"{d.code} ({d.coverage:.0%})" for d in replaced
+    if replaced or near:
+        found = ("covers the outcomes of " if replaced else "partly covers ") + ", ".join(
+            f"{d.code} ({d.coverage:.0%})" for d in (replaced or near)
         )
-        return Finding(
-            Element.LEARNING_OUTCOMES,
-            found,
-            False,
-            "no substantial difference for the modules listed",
-            tuple(evidence),
-            confidence,
-        ), decisions
-    if near:
-        found = "partly covers " + ", ".join(f"{d.code} ({d.coverage:.0%})" for d in near)
-        return Finding(
-            Element.LEARNING_OUTCOMES,
-            found,
-            False,
-            "the differences can be bridged by assessing the uncovered outcomes",
-            tuple(evidence),
-            confidence,
-        ), decisions
-    found = (
-        f"best module coverage {best.coverage:.0%} ({best.code})" if best else "no module compared"
-    )
-    return Finding(
-        Element.LEARNING_OUTCOMES,
-        found,
+        why = (
+            "no substantial difference for the modules listed"
+            if replaced
+            else "the differences can be bridged by assessing the uncovered outcomes"
+        )
+        return finding(found, False, why, evidence)
+    best = decisions[0] if decisions else None
+    return finding(
+        f"best module coverage {best.coverage:.0%} ({best.code})" if best else "no module compared",
         True,
         f"no module's outcomes are covered to {rules.conditional_coverage:.0%}: a substantial "
         "difference for exempting modules",
-        tuple(evidence),
-        confidence,
-    ), decisions
+        evidence,
+    )
 
 
 def assess_workload(
-    credential: CredentialFacts,
-    target: TargetFacts,
+    candidate: Candidate,
     decisions: Sequence[ModuleDecision],
     rules: PurposePolicy,
     policy: RecognitionPolicy,
 ) -> Finding:
-    """Workload: the credential's credits (converted to ECTS, a range) against what is claimed."""
+    """Workload: the credits as read (value and system), converted to ECTS where the system is
+    known, against the smallest module in question."""
+    facts = _facts(candidate)
     evidence: list[Evidence] = []
     confidence = 1.0
-    conversion = credential.credit_conversion
+    conversion = facts.credit_conversion
     if conversion is not None:
         for step in conversion.steps:
             evidence.append(
                 Evidence(
                     "credit_rule",
                     f"{step.rule.source} → {step.rule.target}",
-                    f"{step.rule.kind.value}: factor {_range_text(step.rule.factor)}"
+                    f"{step.rule.kind.value}: factor {range_text(step.rule.factor)}"
                     + (f" ({step.rule.note})" if step.rule.note else "")
                     + "; "
                     + "; ".join(s.title for s in step.rule.sources),
@@ -500,37 +520,43 @@ def assess_workload(
             )
         kind = conversion.kind.value if conversion.steps else "identity"
         confidence = policy.conversion_confidence.get(kind, 1.0)
-    if credential.credits_ects is None:
-        hours = (
-            f"; workload stated as {credential.workload_hours:g} hours"
-            if credential.workload_hours
-            else ""
-        )
-        return Finding(
-            Element.WORKLOAD,
-            "no credits stated" + hours,
-            None,
-            "the workload cannot be compared in credits",
-            tuple(evidence),
-            policy.missing_credits_confidence,
-        )
-    found = f"{_range_text(credential.credits_ects)} ECTS"
-    if conversion is not None and conversion.steps:
-        found += f" (from {conversion.value:g} {conversion.source})"
-    wanted = [d for d in decisions if d.decision in ("replace", "conditional") and d.credits_ects]
-    if not wanted or rules.workload_min_ratio == 0:
+    read = facts.credits_as_read
+    stated = ""
+    if read is not None:
+        value, system = read
+        unstated = system.casefold() in ("", "unspecified")
+        stated = f"{value:g} credits, no system stated" if unstated else f"{value:g} {system}"
+    hours = f"workload stated as {facts.workload_hours:g} hours" if facts.workload_hours else ""
+    if candidate.credits_ects is None:
+        found = "; ".join(x for x in (stated or "no credits stated", hours) if x)
         return Finding(
             Element.WORKLOAD,
             found,
-            False,
-            "no module credits to compare with"
-            if not wanted
-            else "workload is not a criterion for this purpose",
+            None,
+            "the workload cannot be compared in credits"
+            + (": the credit system is needed to convert them" if stated else ""),
             tuple(evidence),
-            confidence,
+            policy.missing_credits_confidence,
+            ("credit system",) if stated else ("credits or workload in hours",),
         )
-    claimed = min(d.credits_ects.minimum for d in wanted if d.credits_ects)
-    ratio = credential.credits_ects.maximum / claimed
+    found = f"{range_text(candidate.credits_ects)} ECTS"
+    if conversion is not None and conversion.steps:
+        found += f" (from {conversion.value:g} {conversion.source})"
+    elif stated and not found.startswith(stated):
+        found += f" (stated as {stated})"
+    wanted = [d for d in decisions if d.decision in ("replace", "conditional")]
+    sized = [d.credits_ects for d in wanted if d.credits_ects]
+    if not sized or rules.workload_min_ratio == 0:
+        why = (
+            "workload is not a criterion for this purpose"
+            if rules.workload_min_ratio == 0 and sized
+            else "no module's outcomes are covered, so no module workload is compared"
+            if not wanted
+            else "the modules in question publish no credits to compare with"
+        )
+        return Finding(Element.WORKLOAD, found, False, why, tuple(evidence), confidence)
+    claimed = min(r.minimum for r in sized)
+    ratio = candidate.credits_ects.maximum / claimed
     found += f" against {claimed:g} ECTS for the smallest module in question"
     substantial = ratio < rules.workload_bridgeable_ratio
     reason = (
@@ -543,17 +569,17 @@ def assess_workload(
     return Finding(Element.WORKLOAD, found, substantial, reason, tuple(evidence), confidence)
 
 
-# --- the recommendation ----------------------------------------------------------------------
+# --- the recommendation ------------------------------------------------------------------------
 
 
 def _allocate(
-    credential: CredentialFacts, decisions: Sequence[ModuleDecision]
+    candidate: Candidate, decisions: Sequence[ModuleDecision]
 ) -> tuple[list[ModuleDecision], Range | None]:
     """Modules the credential replaces, best covered first, within its credits."""
     replaced = [d for d in decisions if d.decision == "replace"]
-    if credential.credits_ects is None:
+    if candidate.credits_ects is None:
         return replaced[:1], None
-    budget = credential.credits_ects.maximum
+    budget = candidate.credits_ects.maximum
     chosen: list[ModuleDecision] = []
     low = high = 0.0
     for d in replaced:
@@ -561,65 +587,74 @@ def _allocate(
         if need <= budget + 1e-9:
             chosen.append(d)
             budget -= need
-            low += d.credits_ects.minimum if d.credits_ects else 0.0
+            low += need
             high += d.credits_ects.maximum if d.credits_ects else 0.0
     return chosen, (Range(low, high) if chosen else None)
 
 
 def recommend(
-    credential: CredentialFacts,
-    target: TargetFacts,
-    alignments: Sequence[ModuleAlignment],
+    candidate: Candidate,
+    target: Target,
+    match: CandidateMatch | None,
     policy: RecognitionPolicy,
     *,
     purpose: Purpose,
+    relate: Relate | None = None,
+    lexical_only: bool = False,
 ) -> Recommendation:
-    """Recommend recognition of ``credential`` for ``purpose`` in ``target``.
+    """Recommend recognition of ``candidate`` (a credential) for ``purpose`` in ``target``.
 
     Args:
-        credential: facts about the micro-credential (level comparison, credits in ECTS, QA...).
-        target: the target framework and, optionally, a qualification with its modules.
-        alignments: outcome coverage of each target module by the credential's outcomes.
+        candidate: the credential in engine terms, its :class:`CandidateFacts` attached.
+        target: the target framework and, optionally, a programme with its modules.
+        match: how the credential's outcomes cover each module (the engine's aligner).
         policy: the versioned recognition policy.
         purpose: why recognition is sought.
-
-    Returns:
-        A :class:`Recommendation` whose every finding carries its reason and evidence.
+        relate: relates two national levels in the most specific frame with a basis.
+        lexical_only: the outcomes were aligned without an embedding model.
 
     Example:
-        >>> from tests.core.test_recognition import POLICY, credential, module, aligned
-        >>> rec = recommend(credential(eqf=6, ects=5), TargetFacts("IE-NFQ", eqf_level=6,
-        ...                 modules=(module("M1", ects=5, eqf=6),)), [aligned("M1", 0.9)],
-        ...                 POLICY, purpose=Purpose.CREDIT_TRANSFER)
+        >>> from tests.core.test_recognition import POLICY, aligned, credential, matched
+        >>> from tests.core.test_recognition import module, target
+        >>> rec = recommend(credential(eqf=6, ects=5), target(module("M1", ects=5, eqf=6)),
+        ...                 matched(aligned("M1", 0.9)), POLICY, purpose=Purpose.CREDIT_TRANSFER)
         >>> rec.outcome.value, [m.code for m in rec.modules if m.decision == "replace"]
         ('full', ['M1'])
     """
     rules = policy.for_purpose(purpose)
-    level = assess_level(credential, target, rules, policy)
-    outcomes, decisions = assess_outcomes(credential, target, alignments, rules, policy)
-    workload = assess_workload(credential, target, decisions, rules, policy)
-    quality = assess_quality(credential, rules)
-    profile = assess_profile(credential, target)
+    decisions = _module_decisions(candidate, target, match, rules, relate)
+    level = assess_level(candidate, target, rules, policy, relate)
+    outcomes = assess_outcomes(
+        candidate, target, match, decisions, rules, policy, lexical_only=lexical_only
+    )
+    workload = assess_workload(candidate, decisions, rules, policy)
+    quality = assess_quality(candidate, rules, policy)
+    profile = assess_profile(candidate)
     findings = (level, workload, quality, profile, outcomes)
 
     conditions: list[str] = []
     alternative: str | None = None
     recognised: Range | None = None
-    if quality.substantial:
+    if quality.substantial or (quality.substantial is None and rules.quality_required):
         conditions.append("verify the quality assurance of the awarding body")
     if level.substantial is None:
         conditions.append("establish the level of the credential (none stated or referenced)")
 
-    chosen, recognised = _allocate(credential, decisions)
+    chosen, recognised = _allocate(candidate, decisions)
     near = [d for d in decisions if d.decision == "conditional"]
-    comparison = credential.level_comparison
+    comparison = _facts(candidate).level_comparison
     own_level = (
         f"{comparison.target.id} level {comparison.matches[0].level.code}"
         if comparison is not None and comparison.matches
-        else (f"EQF level {credential.eqf_level}" if credential.eqf_level else None)
+        else (f"EQF level {candidate.eqf_level}" if candidate.eqf_level else None)
     )
+    unassessed = [f for f in (level, workload, quality) if f.substantial is None and f.request]
+    electives = elective_credits(target, candidate.credits_ects)
 
-    if level.substantial:
+    if outcomes.substantial is None and outcomes.request and unassessed:
+        outcome = Outcome.INSUFFICIENT_INFORMATION
+        conditions = []
+    elif level.substantial:
         outcome = Outcome.ALTERNATIVE if own_level else Outcome.REFUSAL
         if own_level:
             alternative = (
@@ -630,8 +665,8 @@ def recommend(
         if chosen:
             used = recognised.minimum if recognised else 0.0
             full_use = (
-                credential.credits_ects is None
-                or used >= credential.credits_ects.minimum * rules.workload_min_ratio
+                candidate.credits_ects is None
+                or used >= candidate.credits_ects.minimum * rules.workload_min_ratio
             )
             outcome = Outcome.FULL if full_use and not conditions else Outcome.PARTIAL
             if outcome is Outcome.PARTIAL and conditions:
@@ -643,22 +678,24 @@ def recommend(
                 if d.uncovered_outcomes:
                     what += " (" + "; ".join(d.uncovered_outcomes[:3]) + ")"
                 conditions.append(what)
-                if any("bridging credits" in r for r in d.reasons) and d.credits_ects:
-                    short = d.credits_ects.minimum - (
-                        credential.credits_ects.maximum if credential.credits_ects else 0
-                    )
-                    if short > 0:
-                        conditions.append(f"{short:g} additional ECTS towards {d.code}")
-        elif credential.credits_ects is not None and level.substantial is False:
+                if d.credits_short > 0:
+                    conditions.append(f"{d.credits_short:g} additional ECTS towards {d.code}")
+        elif electives is not None and outcomes.substantial is not None:
+            # Electives absorb credits; a compulsory module is exempted only by its outcomes.
             outcome = Outcome.ALTERNATIVE
+            allowed = range_text(target.elective_ects)
             alternative = (
-                f"{_range_text(credential.credits_ects)} ECTS recognised as elective credits at "
-                f"{own_level or 'its level'}, without exempting a specific module"
+                f"{range_text(electives)} ECTS recognised as elective credits at "
+                f"{own_level or 'its level'} (the programme allows {allowed} ECTS of "
+                "electives), without exempting a compulsory module"
             )
+        elif outcomes.request:  # nothing but titles or placeholders to compare
+            outcome = Outcome.INSUFFICIENT_INFORMATION
+        elif outcomes.substantial:
+            outcome = Outcome.REFUSAL
         else:
-            outcome = Outcome.REFUSAL if outcomes.substantial else Outcome.CONDITIONAL
-            if outcome is Outcome.CONDITIONAL:
-                conditions.append("provide learning outcomes and credits to compare")
+            outcome = Outcome.CONDITIONAL
+            conditions.append("provide learning outcomes and credits to compare")
     else:
         outcome = Outcome.CONDITIONAL if conditions else Outcome.FULL
         if workload.substantial:
@@ -666,57 +703,68 @@ def recommend(
 
     if outcome is Outcome.CONDITIONAL and not conditions:
         conditions.append("review by a recognition officer")
-    known = [
-        f.confidence
+    missing = tuple(
+        f.element.value
         for f in findings
-        if f.substantial is not None or f.element in (Element.LEVEL, Element.WORKLOAD)
-    ]
-    confidence = round(min(known) if known else 0.5, 4)
+        if f.request and (f.substantial is None or f.element is Element.LEARNING_OUTCOMES)
+    )
+    documents = tuple(dict.fromkeys(d for f in findings for d in f.request))
+    always = (Element.LEVEL, Element.WORKLOAD, Element.QUALITY)
+    known = [f.confidence for f in findings if f.substantial is not None or f.element in always]
+    confidence = min(known) if known else 0.5
     if any(f.substantial is None for f in (level, workload, outcomes)):
-        confidence = round(confidence * 0.8, 4)
+        confidence *= 0.8
+    notes = tuple(
+        f"{f.element.value.replace('_', ' ')}: {f.reason}"
+        for f in findings
+        if f.confidence < 1 and f.element is not Element.PROFILE
+    )
     rec = Recommendation(
         outcome=outcome,
         purpose=purpose,
         findings=findings,
-        modules=tuple(decisions),
+        modules=decisions,
         recognised_credits_ects=recognised,
         conditions=tuple(conditions),
         alternative=alternative,
-        confidence=confidence,
+        confidence=round(confidence, 4),
         justification="",
         policy_version=policy.version,
+        missing=missing if outcome is Outcome.INSUFFICIENT_INFORMATION else (),
+        documents=documents,
+        confidence_notes=notes,
     )
-    return _with_justification(rec, credential, target, chosen)
+    return replace(rec, justification=_justification(rec, candidate, target, chosen))
 
 
-def _with_justification(
-    rec: Recommendation,
-    credential: CredentialFacts,
-    target: TargetFacts,
-    chosen: Sequence[ModuleDecision],
-) -> Recommendation:
-    title = f"«{credential.title}»" if credential.title else "the micro-credential"
-    where = target.qualification_title or target.framework
+def _justification(
+    rec: Recommendation, candidate: Candidate, target: Target, chosen: Sequence[ModuleDecision]
+) -> str:
+    title = f"«{candidate.title}»" if candidate.title else "the micro-credential"
+    issued = _facts(candidate).issued_on
+    where = target.title or target.framework
+    outcome = rec.outcome.value.replace("_", " ").upper()
     lines = [
         f"Recommendation for {title}"
-        + (f" (awarded {credential.issued_on.isoformat()})" if credential.issued_on else "")
-        + f", for {rec.purpose.value.replace('_', ' ')} in {where}: {rec.outcome.value.upper()}."
+        + (f" (awarded {issued.isoformat()})" if issued else "")
+        + f", for {rec.purpose.value.replace('_', ' ')} in {where}: {outcome}."
     ]
+    verdicts = {True: "substantial difference", False: "no substantial difference", None: ""}
     for f in rec.findings:
-        verdict = {
-            True: "substantial difference",
-            False: "no substantial difference",
-            None: "not assessable",
-        }[f.substantial]
         lines.append(
             f"- {f.element.value.replace('_', ' ').capitalize()}: {f.finding} — "
-            f"{verdict}: {f.reason}."
+            f"{verdicts[f.substantial] or 'not assessable'}: {f.reason}."
         )
     if chosen:
         lines.append(
             "Modules the credential can replace: "
-            + ", ".join(f"{d.code} {d.title} ({_range_text(d.credits_ects)} ECTS)" for d in chosen)
+            + ", ".join(f"{d.code} {d.title} ({range_text(d.credits_ects)} ECTS)" for d in chosen)
             + "."
+        )
+    if rec.outcome is Outcome.INSUFFICIENT_INFORMATION:
+        lines.append(
+            "Not assessable: " + ", ".join(m.replace("_", " ") for m in rec.missing) + ". "
+            "Documents to request: " + "; ".join(rec.documents) + "."
         )
     if rec.conditions:
         lines.append("Conditions: " + "; ".join(rec.conditions) + ".")
@@ -727,15 +775,4 @@ def _with_justification(
         f"difference is shown; this recommendation follows policy {rec.policy_version} and must "
         "be confirmed by a recognition officer."
     )
-    return Recommendation(
-        rec.outcome,
-        rec.purpose,
-        rec.findings,
-        rec.modules,
-        rec.recognised_credits_ects,
-        rec.conditions,
-        rec.alternative,
-        rec.confidence,
-        "\n".join(lines),
-        rec.policy_version,
-    )
+    return "\n".join(lines)

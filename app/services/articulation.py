@@ -26,11 +26,9 @@ import json
 import logging
 import math
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -46,17 +44,14 @@ from app.core.articulation import (
     propose,
     range_to_json,
 )
-from app.core.csv_safety import safe_row
-from app.core.catalogue import ModuleStatus, Programme
-from app.core.credentials import MicroCredential
+from app.core.catalogue import Programme
 from app.core.credits import CreditSystems, Range, convert
+from app.core.csv_safety import safe_row
 from app.core.errors import DomainError, InvalidInput
-from app.core.ports import Embedder
 from app.core.records import canonical
-from app.core.transfer.align import TargetIndex, index_target, match_courses
-from app.core.transfer.types import ArticulationPolicy, TargetModule
+from app.core.transfer.align import TargetIndex
+from app.core.transfer.types import TargetModule
 from app.core.types import EQF_ID
-from app.services.catalogue import CatalogueService
 from app.services.jobs import (
     DONE,
     FAILED,
@@ -68,8 +63,7 @@ from app.services.jobs import (
     job_json,
     utcnow,
 )
-from app.services.recognition import CachedEmbedder, credential_ects, module_eqf
-from app.services.registry import Registry
+from app.services.transfer import TransferContext
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,52 +75,6 @@ MAX_OUTCOMES = 100  # per course
 MAX_TEXT = 5000  # characters per outcome or title
 
 
-# --- inference: the model (if any) and the thread it must run on -------------------------------
-
-
-class Runner(Protocol):
-    def __call__(self, fn: Callable[[], T]) -> T: ...
-
-
-def _here(fn: Callable[[], T]) -> T:
-    return fn()
-
-
-@dataclass(frozen=True)
-class Inference:
-    """The embedder (cached per text; None: lexical only) and the runner that puts model calls
-    on the outcome engine's single inference thread (the tokenizer is not thread-safe)."""
-
-    embedder: Embedder | None
-    model_id: str
-    model_version: str
-    run: Runner = _here
-    warnings: tuple[str, ...] = ()
-
-    @classmethod
-    def lexical(cls) -> Inference:
-        return cls(
-            None,
-            "lexical-only",
-            "rapidfuzz",
-            _here,
-            ("no embedding model: outcomes are compared lexically only (paraphrases are missed)",),
-        )
-
-    @classmethod
-    def from_state(cls, state: Any) -> Inference:
-        """The outcome engine's model when the app has one (``app.state.outcomes``)."""
-        engine = getattr(state, "outcomes", None)
-        if engine is None or getattr(engine, "embedder", None) is None:
-            return cls.lexical()
-        # 200k texts × 384 floats = 300 MB at most; a 2,000-module catalogue needs 16k.
-        embedder = CachedEmbedder(engine.embedder, maxsize=200_000)
-        return cls(embedder, embedder.model_id, embedder.model_version, engine.run_sync)
-
-
-# --- programmes and credentials as the core sees them -------------------------------------------
-
-
 def to_ects(
     systems: CreditSystems, value: float | None, system: str | None, *, field: str
 ) -> Range | None:
@@ -136,72 +84,6 @@ def to_ects(
         return convert(systems, value, system, "ects").result
     except DomainError as exc:
         raise InvalidInput(field, exc.message) from exc
-
-
-def target_modules(
-    registry: Registry, systems: CreditSystems, programme: Programme
-) -> tuple[tuple[TargetModule, ...], list[str]]:
-    """The programme's modules with credits in ECTS and EQF levels; warnings for what is missing."""
-    warnings: list[str] = []
-    out = []
-    # A programme's modules share a handful of credit values; a conversion walks the rule graph.
-    converted: dict[tuple[float, str], Range | str] = {}
-    for m in programme.modules:
-        credits: Range | None = None
-        if m.credits is not None:
-            key = (m.credits.value, m.credits.system)
-            if key not in converted:
-                try:
-                    converted[key] = convert(systems, key[0], key[1], "ects").result
-                except DomainError as exc:
-                    converted[key] = exc.message
-            found = converted[key]
-            if isinstance(found, str):
-                warnings.append(f"module {m.code}: credits not converted ({found})")
-            else:
-                if not math.isfinite(credits) or credits < 0:
-                    issues.append(
-                        {"row": n, "column": "credits", "detail": "not a finite number >= 0"}
-                    )
-            else:
-                credits = found
-        out.append(
-            TargetModule(
-                code=m.code,
-                title=m.title,
-                outcomes=tuple(o for o in m.learning_outcomes if o.strip()),
-                credits_ects=credits,
-                eqf_level=module_eqf(registry, m, programme),
-                compulsory=m.status is None or m.status is ModuleStatus.COMPULSORY,
-                prerequisites=m.prerequisites,
-            )
-        )
-    silent = [m.code for m in out if not m.outcomes]
-    if silent:
-        warnings.append(
-            f"module(s) without published learning outcomes cannot be matched: {', '.join(silent)}"
-        )
-    return tuple(out), warnings
-
-
-def credential_course(
-    registry: Registry, systems: CreditSystems, credential: MicroCredential, course_id: str
-) -> tuple[Course, list[str]]:
-    """A micro-credential as a course: its outcomes, credits in ECTS, EQF level."""
-    conversion, credit_notes = credential_ects(systems, credential)
-    credits = conversion.result if conversion else None
-    notes = [f"{course_id}: {note}" for note in credit_notes]
-    eqf = credential.level.eqf
-    if eqf is None and credential.level.nqf is not None:
-        edges = registry.eqf_edges(credential.level.nqf)
-        eqf = int(edges[0].target.code) if edges else None
-    outcomes = tuple(o.text for o in credential.learning_outcomes if o.text.strip())
-    if not outcomes:
-        notes.append(f"{course_id}: no learning outcomes, so nothing can be matched")
-    return (
-        Course(course_id, credential.title or course_id, outcomes, credits, eqf),
-        notes,
-    )
 
 
 # --- reading incoming courses -------------------------------------------------------------------
@@ -276,6 +158,11 @@ def read_courses_csv(data: bytes | str) -> list[IncomingCourse]:
                 credits = float(row["credits"].replace(",", "."))
             except ValueError:
                 issues.append({"row": n, "column": "credits", "detail": "not a number"})
+            else:
+                if not math.isfinite(credits) or credits < 0:
+                    issues.append(
+                        {"row": n, "column": "credits", "detail": "not a finite number >= 0"}
+                    )
         eqf: int | None = None
         if row.get("eqf_level"):
             try:
@@ -392,26 +279,14 @@ class _Context:
 
 
 class ArticulationService:
-    def __init__(
-        self,
-        registry: Registry,
-        credit_systems: CreditSystems,
-        policy: ArticulationPolicy,
-        policy_sha256: str,
-        catalogue: CatalogueService,
-        inference: Inference,
-        *,
-        index_cache: int = 8,
-    ) -> None:
-        self.registry = registry
-        self.credit_systems = credit_systems
-        self.policy = policy
-        self.policy_sha256 = policy_sha256
-        self.catalogue = catalogue
-        self.inference = inference
-        self._indexes: OrderedDict[tuple[str, str], TargetIndex] = OrderedDict()
-        self._index_cache = index_cache
-        self._lock = threading.Lock()
+    def __init__(self, context: TransferContext) -> None:
+        self.context = context
+        self.registry = context.registry
+        self.credit_systems = context.credit_systems
+        self.catalogue = context.catalogue
+        self.policy = context.policy
+        self.policy_sha256 = context.policy_sha256
+        self.aligner = context.aligner
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -495,37 +370,20 @@ class ArticulationService:
 
     # --- the target ---------------------------------------------------------------------------
 
-    def context(self, session: Session, qualification_id: str) -> _Context:
+    def prepare(self, session: Session, qualification_id: str) -> _Context:
         stored = self.catalogue.get(session, qualification_id)
         programme = stored.programme
-        modules, warnings = target_modules(self.registry, self.credit_systems, programme)
+        modules, warnings = self.context.modules(programme)
         if not any(m.outcomes for m in modules):
             raise InvalidInput(
                 "qualification_id",
                 f"{programme.title!r} publishes no module learning outcomes to articulate against",
             )
-        index = self.index_for(stored.content_hash, modules)
-        return _Context(programme, modules, index, [*warnings, *self.inference.warnings])
-
-    def index_for(self, content_hash: str, modules: Sequence[TargetModule]) -> TargetIndex:
-        """The target's outcome index, built once per content and model (LRU)."""
-        key = (content_hash, self.inference.model_id)
-        with self._lock:
-            found = self._indexes.get(key)
-            if found is not None:
-                self._indexes.move_to_end(key)
-                return found
-        embedder = self.inference.embedder
-        index = self.inference.run(lambda: index_target(modules, embedder))
-        with self._lock:
-            self._indexes[key] = index
-            while len(self._indexes) > self._index_cache:
-                self._indexes.popitem(last=False)
-        return index
+        index = self.context.index_for(stored.content_hash, modules)
+        return _Context(programme, modules, index, [*warnings, *self.aligner.warnings])
 
     def match(self, context: _Context, courses: Sequence[Course]) -> list[CourseMatch]:
-        embedder, policy = self.inference.embedder, self.policy
-        return self.inference.run(lambda: match_courses(courses, context.index, embedder, policy))
+        return self.context.match(context.index, courses)
 
     # --- answers --------------------------------------------------------------------------
 
@@ -560,7 +418,6 @@ class ArticulationService:
             if r.best is not None and r.best.decision.value == "conditional"
         ]
         programme = context.programme
-        release = self.registry.release
         return {
             "complete": complete,
             "qualification": {
@@ -596,9 +453,7 @@ class ArticulationService:
             "warnings": list(context.warnings),
             "versions": {
                 "policy": {"version": self.policy.version, "sha256": self.policy_sha256},
-                "model": {"id": self.inference.model_id, "version": self.inference.model_version},
-                "data_release": {"id": release.label, "content_hash": release.content_hash},
-                "credit_systems": self.credit_systems.version,
+                **self.context.versions(),
             },
         }
 
@@ -613,7 +468,7 @@ class ArticulationService:
                 "submit a batch (POST /v1/batch/articulations)",
             )
         courses = self.normalise(incoming)
-        context = self.context(session, qualification_id)
+        context = self.prepare(session, qualification_id)
         matches = self.match(context, courses)
         return self.payload(
             context,
@@ -635,7 +490,7 @@ class ArticulationService:
             "qualification": stored.content_hash,
             "courses": [course_to_json(c) for c in courses],
             "policy": self.policy_sha256,
-            "model": [self.inference.model_id, self.inference.model_version],
+            "model": [self.aligner.model_id, self.aligner.model_version],
         }
         digest = hashlib.sha256(canonical(identity)).hexdigest()
         row, created = JobRepository(session).create(
@@ -646,7 +501,7 @@ class ArticulationService:
                 "qualification_id": stored.id,
                 "qualification_title": stored.programme.title,
                 "policy_version": self.policy.version,
-                "model_id": self.inference.model_id,
+                "model_id": self.aligner.model_id,
             },
             inputs=[{"course": course_to_json(c)} for c in courses],
             now=utcnow(),
@@ -665,7 +520,7 @@ class ArticulationService:
         head = job_json(row)
         if row.status == DONE and row.result is not None:
             return {"job": head, **row.result}
-        context = self.context(session, row.target)
+        context = self.prepare(session, row.target)
         items = job_items(session, row.id)
         return {"job": head, **self._from_items(context, items, complete=False)}
 
@@ -692,7 +547,7 @@ class ArticulationHandler:
         self.service = service
 
     def prepare(self, session: Session, job: JobView) -> _Context:
-        return self.service.context(session, job.target)
+        return self.service.prepare(session, job.target)
 
     def process(
         self, context: _Context, job: JobView, items: Sequence[WorkItem]
@@ -714,20 +569,3 @@ class ArticulationHandler:
         # Stored as JSON: round-trip now so what is served later is exactly what is stored.
         result: dict[str, Any] = json.loads(json.dumps(payload))
         return result
-
-
-def build_articulation_service(state: Any) -> ArticulationService:
-    """From the app's (or the CLI's) start-up state: settings, registry, credit systems and,
-    when present, the outcome engine."""
-    from app.reference.articulation_policy import load_articulation_policy
-
-    policy, sha = load_articulation_policy(state.settings.mappings_dir)
-    registry: Registry = state.registry
-    return ArticulationService(
-        registry=registry,
-        credit_systems=state.credit_systems,
-        policy=policy,
-        policy_sha256=sha,
-        catalogue=CatalogueService(registry),
-        inference=Inference.from_state(state),
-    )

@@ -39,15 +39,9 @@ from app.core.pathways import (
     plan_pathways,
     stack_into,
 )
-from app.core.transfer.align import TargetIndex, match_courses
+from app.core.transfer.align import TargetIndex
 from app.core.transfer.types import TargetModule
-from app.services.articulation import (
-    ArticulationService,
-    credential_course,
-    target_modules,
-)
-from app.services.credentials import CredentialService
-from app.services.recognition import module_eqf
+from app.services.transfer import TransferContext
 
 MAX_HELD = 50
 
@@ -68,15 +62,9 @@ def _text(items: Sequence[str], i: int) -> str | None:
 
 class PathwayService:
     def __init__(
-        self,
-        articulation: ArticulationService,
-        credentials: CredentialService,
-        *,
-        max_programmes: int = 200,
-        match_cache: int = 16,
+        self, context: TransferContext, *, max_programmes: int = 200, match_cache: int = 16
     ) -> None:
-        self.articulation = articulation
-        self.credentials = credentials
+        self.context = context
         self.max_programmes = max_programmes
         # How the catalogue's offerings match a target changes only when the catalogue, the
         # target, the model or the policy does; a learner's request changes only the held
@@ -87,7 +75,7 @@ class PathwayService:
 
     @property
     def policy_version(self) -> str:
-        return self.articulation.policy.version
+        return self.context.policy.version
 
     # --- inputs ---------------------------------------------------------------------------
 
@@ -95,14 +83,13 @@ class PathwayService:
         """The held credentials as courses (ECTS, EQF, outcomes), with notes."""
         if len(refs) > MAX_HELD:
             raise InvalidInput("/held", f"at most {MAX_HELD} held credentials")
-        a = self.articulation
         courses: list[Course] = []
         notes: list[str] = []
         seen: set[str] = set()
         for n, ref in enumerate(refs):
             if ref.credential_id is not None:
                 try:
-                    stored = self.credentials.get(session, ref.credential_id)
+                    stored = self.context.credentials.get(session, ref.credential_id)
                 except DomainError as exc:
                     exc.field = ref.id_where or f"{ref.where}/credential_id"
                     raise
@@ -110,7 +97,7 @@ class PathwayService:
                 cid = stored.id
             elif ref.credential is not None:
                 try:
-                    report = self.credentials.read(
+                    report = self.context.credentials.read(
                         json.dumps(ref.credential), forced=SourceFormat.PLAIN
                     )
                 except DomainError as exc:
@@ -124,9 +111,9 @@ class PathwayService:
             if cid in seen:
                 continue
             seen.add(cid)
-            course, more = credential_course(a.registry, a.credit_systems, credential, cid)
+            course, more = self.context.candidate(credential, cid)
             courses.append(course)
-            notes.extend(more)
+            notes.extend(f"{cid}: {note}" for note in more)
         return courses, notes
 
     def _programmes(self, session: Session, *, exclude: str | None = None) -> list[Programme]:
@@ -134,10 +121,10 @@ class PathwayService:
         out: list[Programme] = []
         offset = 0
         while len(out) < self.max_programmes:
-            page = self.articulation.catalogue.search(session, limit=100, offset=offset)
+            page = self.context.catalogue.search(session, limit=100, offset=offset)
             for summary in page.items:
                 if summary.id != exclude:
-                    out.append(self.articulation.catalogue.get(session, summary.id).programme)
+                    out.append(self.context.catalogue.get(session, summary.id).programme)
             if page.next_offset is None:
                 break
             offset = page.next_offset
@@ -146,7 +133,6 @@ class PathwayService:
     def _offerings(
         self, session: Session, programme: Programme, modules: Sequence[TargetModule]
     ) -> tuple[list[Offering], int]:
-        a = self.articulation
         offerings = [
             Offering(
                 Course(m.code, m.title, m.outcomes, m.credits_ects, m.eqf_level),
@@ -161,7 +147,7 @@ class PathwayService:
         others = self._programmes(session, exclude=programme.id)
         for other in others:
             micro = "micro" in (other.award or "").casefold()
-            converted, _ = target_modules(a.registry, a.credit_systems, other)
+            converted, _ = self.context.modules(other)
             for src, m in zip(other.modules, converted, strict=True):
                 offerings.append(
                     Offering(
@@ -170,7 +156,8 @@ class PathwayService:
                             src.title,
                             m.outcomes,
                             m.credits_ects,
-                            module_eqf(a.registry, src, other),
+                            m.eqf_level,
+                            m.level,
                         ),
                         "micro_credential" if micro else "module",
                         provider=f"{other.title} ({other.institution.name})",
@@ -192,22 +179,26 @@ class PathwayService:
         objective: Objective = Objective.CREDITS,
         limit: int = 3,
         use_catalogue: bool = True,
+        electives: Sequence[str] = (),
     ) -> dict[str, Any]:
         """What the held credentials cover of the qualification and ranked paths to finish."""
-        a = self.articulation
+        ctx = self.context
         courses, notes = self.held(session, held)
-        stored = a.catalogue.get(session, qualification_id)
+        stored = ctx.catalogue.get(session, qualification_id)
         programme = stored.programme
-        modules, warnings = target_modules(a.registry, a.credit_systems, programme)
-        index = a.index_for(stored.content_hash, modules)
+        modules, warnings = ctx.modules(programme)
+        codes = {m.code for m in modules}
+        for i, code in enumerate(electives):
+            if code not in codes:
+                raise InvalidInput(f"/electives/{i}", f"{programme.title!r} has no module {code!r}")
+        index = ctx.index_for(stored.content_hash, modules)
         if use_catalogue:
             offerings, programmes = self._offerings(session, programme, modules)
         else:
             offerings = self._offerings_target_only(programme, modules)
             programmes = 0
         external = [o.course for o in offerings if o.covers_module is None]
-        embedder, policy = a.inference.embedder, a.policy
-        held_matches = a.inference.run(lambda: match_courses(courses, index, embedder, policy))
+        held_matches = ctx.match(index, courses)
         offering_matches = self._offering_matches(stored.content_hash, index, external)
         plan = plan_pathways(
             modules,
@@ -215,24 +206,26 @@ class PathwayService:
             held_matches,
             offerings,
             offering_matches,
-            policy,
+            ctx.policy,
             objective=objective,
             limit=limit,
+            relate=ctx.relate(),
+            electives=electives,
         )
         return self._plan_json(
             programme,
             courses,
             plan,
             programmes,
-            [*notes, *warnings, *a.inference.warnings],
+            [*notes, *warnings, *ctx.aligner.warnings],
         )
 
     def _offering_matches(
         self, target_key: str, index: TargetIndex, external: Sequence[Course]
     ) -> list[CourseMatch]:
-        a = self.articulation
+        ctx = self.context
         digest = hashlib.sha256()
-        for key in (target_key, a.inference.model_id, a.inference.model_version, a.policy_sha256):
+        for key in (target_key, ctx.aligner.model_id, ctx.aligner.model_version, ctx.policy_sha256):
             digest.update(key.encode("utf-8") + b"\x1f")
         for course in external:
             digest.update(json.dumps(course_to_json(course), sort_keys=True).encode("utf-8"))
@@ -244,14 +237,8 @@ class PathwayService:
                 return found
         # An offering replaces one or two modules: fewer candidates are rescored than for an
         # incoming course in a batch.
-        narrow = replace(
-            a.policy,
-            options=replace(
-                a.policy.options, candidate_modules=a.policy.options.pathway_candidates
-            ),
-        )
-        embedder = a.inference.embedder
-        matches = a.inference.run(lambda: match_courses(external, index, embedder, narrow))
+        narrow = ctx.policy.options.pathway_candidates
+        matches = ctx.match(index, external, candidate_modules=narrow)
         with self._lock:
             self._matches[key] = matches
             while len(self._matches) > self._match_cache:
@@ -277,26 +264,20 @@ class PathwayService:
         self, session: Session, held: Sequence[HeldRef], *, limit: int = 10
     ) -> dict[str, Any]:
         """Programmes of the catalogue the held credentials stack into, by covered share."""
-        a = self.articulation
+        ctx = self.context
         courses, notes = self.held(session, held)
         programmes = self._programmes(session)
         combined: list[TargetModule] = []
         per: list[tuple[Programme, tuple[TargetModule, ...]]] = []
         for p in programmes:
-            modules, _ = target_modules(a.registry, a.credit_systems, p)
+            modules, _ = ctx.modules(p)
             per.append((p, modules))
             combined.extend(replace(m, code=f"{p.id}::{m.code}") for m in modules)
         key = hashlib.sha256("|".join(p.id or "" for p in programmes).encode()).hexdigest()
-        index = a.index_for(f"stack:{key}", combined)
+        index = ctx.index_for(f"stack:{key}", combined)
         # Held credentials are few: let each reach many modules of the whole catalogue.
-        wide = replace(
-            a.policy,
-            options=replace(
-                a.policy.options, candidate_modules=max(a.policy.options.candidate_modules, 200)
-            ),
-        )
-        embedder = a.inference.embedder
-        matches = a.inference.run(lambda: match_courses(courses, index, embedder, wide))
+        wide = max(ctx.policy.options.candidate_modules, 200)
+        matches = ctx.match(index, courses, candidate_modules=wide)
         inputs = []
         for p, modules in per:
             prefix = f"{p.id}::"
@@ -312,7 +293,7 @@ class PathwayService:
                 for m in matches
             ]
             inputs.append((p.id or "", p.title, modules, split))
-        ranked = stack_into(courses, inputs, a.policy)[:limit]
+        ranked = stack_into(courses, inputs, ctx.policy, relate=ctx.relate())[:limit]
         by_id = {p.id: p for p in programmes}
         items = []
         for r in ranked:
@@ -348,20 +329,17 @@ class PathwayService:
             "held": [_course_json(c) for c in courses],
             "items": items,
             "programmes_considered": len(programmes),
-            "warnings": [*notes, *a.inference.warnings],
+            "warnings": [*notes, *ctx.aligner.warnings],
             "versions": self._versions(),
         }
 
     # --- JSON -----------------------------------------------------------------------------
 
     def _versions(self) -> dict[str, Any]:
-        a = self.articulation
-        release = a.registry.release
+        ctx = self.context
         return {
-            "policy": {"version": a.policy.version, "sha256": a.policy_sha256},
-            "model": {"id": a.inference.model_id, "version": a.inference.model_version},
-            "data_release": {"id": release.label, "content_hash": release.content_hash},
-            "credit_systems": a.credit_systems.version,
+            "policy": {"version": ctx.policy.version, "sha256": ctx.policy_sha256},
+            **ctx.versions(),
         }
 
     def _plan_json(
@@ -374,7 +352,7 @@ class PathwayService:
     ) -> dict[str, Any]:
         done, total = plan.outcomes()
         covered = [s for s in plan.required if s.covered]
-        remaining = [s for s in plan.required if not s.covered]
+        remaining = [s for s in plan.required if s.required and not s.covered]
         return {
             "qualification": {
                 "id": programme.id,
@@ -430,6 +408,8 @@ def _course_json(c: Course) -> dict[str, Any]:
 
 def _status_json(s: ModuleStatus) -> dict[str, Any]:
     status = "covered" if s.covered else ("partly_covered" if s.covered_outcomes else "remaining")
+    if not s.required and not s.covered:
+        status = "elective"
     return {
         "code": s.module.code,
         "title": s.module.title,
@@ -442,6 +422,7 @@ def _status_json(s: ModuleStatus) -> dict[str, Any]:
         "outcomes": len(s.module.outcomes),
         "by": list(s.by),
         "reason": s.reason,
+        "required": s.required,
     }
 
 
@@ -507,12 +488,3 @@ def _path_json(rank: int, path: Path, modules: dict[str, TargetModule]) -> dict[
         },
         "steps": steps,
     }
-
-
-def build_pathway_service(state: Any, articulation: ArticulationService) -> PathwayService:
-    from app.adapters.importers.safety import ImportLimits
-
-    return PathwayService(
-        articulation,
-        CredentialService(articulation.registry, ImportLimits.from_settings(state.settings)),
-    )

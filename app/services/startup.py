@@ -1,11 +1,14 @@
-"""Bring a process to a ready state: migrate, load and store the data release, build the registry.
+"""Bring a process to a ready state: migrate, load and store the data release, build the registry;
+then build the transfer capabilities over one typed context (:func:`transfer`).
 
-Used by the API lifespan and by the CLI, so both run on exactly the same data.
+Used by the API lifespan and by the CLI, so both run on exactly the same data and wiring.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -19,7 +22,11 @@ from app.core.credits import CreditSystems
 from app.core.release import Release
 from app.reference.credit_systems import load_credit_systems
 from app.reference.loader import load_release
+from app.services.articulation import ArticulationService
+from app.services.pathways import PathwayService
+from app.services.recognition import RecognitionService
 from app.services.registry import Registry
+from app.services.transfer import Aligner, OutcomeModel, TransferContext
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,3 +100,48 @@ def prepare(settings: Settings) -> Ready:
         created=created,
         credit_systems=load_credits(settings),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """The transfer capabilities of a process, over one shared context (built once)."""
+
+    context: TransferContext
+    recognition: RecognitionService
+    articulation: ArticulationService
+    pathways: PathwayService
+
+
+def transfer(
+    settings: Settings,
+    ready: Ready,
+    engine: OutcomeModel | None = None,
+    *,
+    aligner: Aligner | None = None,
+) -> Transfer:
+    """Recognition, articulation and pathways over one context; ``engine`` is the outcome engine
+    (its model and inference thread) when the process has one, else alignment is lexical."""
+    ctx = TransferContext.build(
+        settings, ready.registry, ready.credit_systems, engine, aligner=aligner
+    )
+    return Transfer(ctx, RecognitionService(ctx), ArticulationService(ctx), PathwayService(ctx))
+
+
+@contextmanager
+def local_transfer(settings: Settings) -> Iterator[tuple[Ready, Transfer]]:
+    """A ready process for the CLI: migrated, data stored, the outcome engine loaded when the
+    matching engine is installed (else lexical alignment); closed on exit."""
+    ready = prepare(settings)
+    engine = None
+    try:
+        from app.services.outcomes import OutcomeEngine
+
+        engine = OutcomeEngine.from_settings(settings, ready.registry.release)
+    except ImportError:  # the matching engine is not installed: lexical alignment
+        pass
+    try:
+        yield ready, transfer(settings, ready, engine)
+    finally:
+        if engine is not None:
+            engine.close()
+        ready.engine.dispose()

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from app.settings import PROJECT_ROOT, EmbeddingSettings, Settings
 from tests.api.test_frameworks_api import assert_problem
 from tests.conftest import _backend_url, make_settings
+from tests.identity import ADMIN_HEADERS
 
 SAMPLES = PROJECT_ROOT / "samples/catalogue"
 
@@ -32,7 +33,7 @@ def api(settings: Settings) -> Iterator[TestClient]:
 
     app = create_app(settings)
     app.state.jobs_autostart = False  # no batch jobs here
-    with TestClient(app) as client:
+    with TestClient(app, headers=ADMIN_HEADERS) as client:
         yield client
 
 
@@ -44,6 +45,9 @@ def _import(api: TestClient, document: Any) -> str:
     )
     assert r.status_code in (200, 201), r.text
     return str(r.json()["items"][0]["id"])
+
+
+CHOSEN = ["1DL002", "1DL301", "1DL340", "1DT032"]
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +116,9 @@ def test_covered_remaining_and_ranked_paths(api: TestClient, catalogue: dict[str
         "/v1/pathways",
         json={
             "qualification_id": target["id"],
+            # Every course of the Uppsala outline is elective ("selected freely"): name the
+            # chosen ones, or none is planned for (issue 10).
+            "electives": CHOSEN,
             "held": [catalogue["credential"]],
             "objective": "credits",
             "limit": 3,
@@ -148,6 +155,9 @@ def test_cost_objective_and_prerequisites(api: TestClient, catalogue: dict[str, 
         "/v1/pathways",
         json={
             "qualification_id": target["id"],
+            # Every course of the Uppsala outline is elective ("selected freely"): name the
+            # chosen ones, or none is planned for (issue 10).
+            "electives": CHOSEN,
             "held": [{"credential_id": catalogue["credential"]}],
             "objective": "cost",
         },
@@ -177,6 +187,9 @@ def test_inline_credential_and_target_only(api: TestClient, catalogue: dict[str,
         "/v1/pathways",
         json={
             "qualification_id": target["id"],
+            # Every course of the Uppsala outline is elective ("selected freely"): name the
+            # chosen ones, or none is planned for (issue 10).
+            "electives": CHOSEN,
             "held": [{"credential": inline}],
             "use_catalogue": False,
         },
@@ -230,3 +243,20 @@ def test_problems(api: TestClient, catalogue: dict[str, Any]) -> None:
         422,
     )
     assert_problem(api.post("/v1/pathways/stack-into", json={"held": []}), 422)
+
+
+def test_free_electives_are_not_required_unless_chosen(
+    api: TestClient, catalogue: dict[str, Any]
+) -> None:
+    """Issue 10: a programme whose courses are all "selected freely" requires none of them; a
+    held credential covering one is still reported, and an unknown chosen code is a 422."""
+    target = catalogue["target"]
+    body = {"qualification_id": target["id"], "held": [catalogue["credential"]]}
+    plan = api.post("/v1/pathways", json=body).json()
+    assert plan["remaining"]["modules"] == [] and plan["paths"][0]["steps"] == []
+    assert plan["covered"]["modules"] == ["1DL002"]
+    statuses = {m["code"]: m for m in plan["modules"]}
+    assert statuses["1DL340"]["status"] == "elective" and not statuses["1DL340"]["required"]
+    assert any("not chosen" in n for n in plan["notes"])
+    problem = assert_problem(api.post("/v1/pathways", json={**body, "electives": ["XX1"]}), 422)
+    assert problem["errors"][0]["pointer"] == "/electives/0"

@@ -116,8 +116,8 @@ def test_required_modules_close_over_prerequisites() -> None:
         TargetModule("C", "C", (), compulsory=False),
     ]
     assert [m.code for m in required_modules(mods)] == ["A", "B"]
-    # No module marked compulsory: all are required.
-    assert len(required_modules([replace(m, compulsory=False) for m in mods])) == 3
+    # Every module elective (issue 10: "selected freely"): none is required.
+    assert required_modules([replace(m, compulsory=False) for m in mods]) == ()
 
 
 def test_covered_and_remaining() -> None:

@@ -8,17 +8,21 @@ import pytest
 
 from app.core.credits import Range
 from app.core.recognition import (
-    CredentialFacts,
     Element,
-    ModuleAlignment,
-    ModuleFacts,
     Outcome,
-    OutcomePair,
     Purpose,
     PurposePolicy,
     RecognitionPolicy,
-    TargetFacts,
     recommend,
+)
+from app.core.transfer.types import (
+    Candidate,
+    CandidateFacts,
+    CandidateMatch,
+    ModuleMatch,
+    OutcomeMatch,
+    Target,
+    TargetModule,
 )
 
 _CT = PurposePolicy(1, 0.8, 0.5, 0.7, 0.4, True)
@@ -39,39 +43,53 @@ def credential(
     ects: float | None = 5,
     qa: tuple[str, ...] = ("Accredited by X",),
     outcomes: tuple[str, ...] = ("o1", "o2", "o3"),
-) -> CredentialFacts:
-    return CredentialFacts(
-        title="Data analysis with Python",
-        issued_on=dt.date(2024, 6, 1),
-        eqf_level=eqf,
-        nqf_level=None,
-        level_comparison=None,
-        credits_ects=Range(ects, ects) if ects is not None else None,
-        credit_conversion=None,
-        workload_hours=None,
-        quality_assurance=qa,
-        outcomes=outcomes,
+    country: str | None = "IE",
+) -> Candidate:
+    return Candidate(
+        "cred",
+        "Data analysis with Python",
+        outcomes,
+        Range(ects, ects) if ects is not None else None,
+        eqf,
+        facts=CandidateFacts(
+            issued_on=dt.date(2024, 6, 1),
+            credits_as_read=(ects, "ECTS") if ects is not None else None,
+            quality_assurance=qa,
+            issuer_country=country,
+        ),
     )
 
 
-def module(code: str, *, ects: float = 5, eqf: int | None = 6, n: int = 4) -> ModuleFacts:
-    return ModuleFacts(
-        code, f"Module {code}", Range(ects, ects), eqf, tuple(f"{code}-o{i}" for i in range(n))
+def module(code: str, *, ects: float = 5, eqf: int | None = 6, n: int = 4) -> TargetModule:
+    return TargetModule(
+        code, f"Module {code}", tuple(f"{code}-o{i}" for i in range(n)), Range(ects, ects), eqf
     )
 
 
-def aligned(code: str, coverage: float, n: int = 4) -> ModuleAlignment:
+def aligned(code: str, coverage: float, n: int = 4) -> ModuleMatch:
     covered = round(coverage * n)
-    return ModuleAlignment(
+    return ModuleMatch(
         code,
-        coverage,
-        tuple(OutcomePair(0, i, 0.8) for i in range(covered)),
-        tuple(range(covered, n)),
+        n,
+        tuple(OutcomeMatch(i, 0, 0.8, None, 0.8) for i in range(covered)),
+        tuple(range(covered)),
     )
 
 
-def target(*modules: ModuleFacts, eqf: int = 6) -> TargetFacts:
-    return TargetFacts("IE-NFQ", "prog-1", "BSc Computing", eqf, None, modules)
+def matched(*modules: ModuleMatch) -> CandidateMatch:
+    return CandidateMatch("cred", modules)
+
+
+def target(*modules: TargetModule, eqf: int = 6, electives: float | None = None) -> Target:
+    return Target(
+        "IE-NFQ",
+        "prog-1",
+        "BSc Computing",
+        eqf,
+        None,
+        modules,
+        Range(electives, electives) if electives is not None else None,
+    )
 
 
 CT = Purpose.CREDIT_TRANSFER
@@ -80,7 +98,7 @@ CT = Purpose.CREDIT_TRANSFER
 class TestOutcomes:
     def test_full_when_a_module_is_covered_and_credits_match(self) -> None:
         rec = recommend(
-            credential(), target(module("M1")), [aligned("M1", 0.9)], POLICY, purpose=CT
+            credential(), target(module("M1")), matched(aligned("M1", 0.9)), POLICY, purpose=CT
         )
         assert rec.outcome is Outcome.FULL
         assert rec.recognised_credits_ects == Range(5, 5)
@@ -90,7 +108,7 @@ class TestOutcomes:
         rec = recommend(
             credential(ects=10),
             target(module("M1", ects=5), module("M2", ects=5)),
-            [aligned("M1", 0.9), aligned("M2", 0.1)],
+            matched(aligned("M1", 0.9), aligned("M2", 0.1)),
             POLICY,
             purpose=CT,
         )
@@ -100,14 +118,14 @@ class TestOutcomes:
 
     def test_conditional_names_the_uncovered_outcomes(self) -> None:
         rec = recommend(
-            credential(), target(module("M1")), [aligned("M1", 0.5)], POLICY, purpose=CT
+            credential(), target(module("M1")), matched(aligned("M1", 0.5)), POLICY, purpose=CT
         )
         assert rec.outcome is Outcome.CONDITIONAL
         assert any("M1-o2" in c for c in rec.conditions)
 
     def test_conditional_when_quality_assurance_is_missing(self) -> None:
         rec = recommend(
-            credential(qa=()), target(module("M1")), [aligned("M1", 0.9)], POLICY, purpose=CT
+            credential(qa=()), target(module("M1")), matched(aligned("M1", 0.9)), POLICY, purpose=CT
         )
         assert rec.outcome is Outcome.CONDITIONAL
         assert rec.finding(Element.QUALITY).substantial is True
@@ -117,7 +135,7 @@ class TestOutcomes:
         rec = recommend(
             credential(ects=3),
             target(module("M1", ects=5)),
-            [aligned("M1", 0.9)],
+            matched(aligned("M1", 0.9)),
             POLICY,
             purpose=CT,
         )
@@ -126,7 +144,11 @@ class TestOutcomes:
 
     def test_alternative_elective_credits_when_no_module_matches(self) -> None:
         rec = recommend(
-            credential(), target(module("M1")), [aligned("M1", 0.1)], POLICY, purpose=CT
+            credential(),
+            target(module("M1"), electives=10),
+            matched(aligned("M1", 0.1)),
+            POLICY,
+            purpose=CT,
         )
         assert rec.outcome is Outcome.ALTERNATIVE
         assert rec.alternative is not None and "elective credits" in rec.alternative
@@ -136,7 +158,7 @@ class TestOutcomes:
         rec = recommend(
             credential(eqf=4),
             target(module("M1", eqf=6), eqf=6),
-            [aligned("M1", 0.9)],
+            matched(aligned("M1", 0.9)),
             POLICY,
             purpose=CT,
         )
@@ -148,7 +170,7 @@ class TestOutcomes:
         rec = recommend(
             credential(eqf=None, ects=None),
             target(module("M1")),
-            [aligned("M1", 0.0)],
+            matched(aligned("M1", 0.0)),
             POLICY,
             purpose=CT,
         )
@@ -159,16 +181,16 @@ class TestOutcomes:
 class TestSubstantialPerPurpose:
     def test_one_level_below_is_substantial_for_credit_transfer_not_for_admission(self) -> None:
         t = target(module("M1"), eqf=7)
-        ct = recommend(credential(eqf=6), t, [aligned("M1", 0.9)], POLICY, purpose=CT)
+        ct = recommend(credential(eqf=6), t, matched(aligned("M1", 0.9)), POLICY, purpose=CT)
         adm = recommend(
-            credential(eqf=6), t, [aligned("M1", 0.9)], POLICY, purpose=Purpose.ADMISSION
+            credential(eqf=6), t, matched(aligned("M1", 0.9)), POLICY, purpose=Purpose.ADMISSION
         )
         assert ct.finding(Element.LEVEL).substantial is True
         assert adm.finding(Element.LEVEL).substantial is False
         assert adm.outcome is Outcome.FULL
 
     def test_missing_quality_assurance_is_stated_but_not_a_condition_for_employment(self) -> None:
-        rec = recommend(credential(qa=()), target(), [], POLICY, purpose=Purpose.EMPLOYMENT)
+        rec = recommend(credential(qa=()), target(), None, POLICY, purpose=Purpose.EMPLOYMENT)
         quality = rec.finding(Element.QUALITY)
         assert quality.substantial is False
         assert "no quality-assurance information" in quality.finding
@@ -178,7 +200,7 @@ class TestSubstantialPerPurpose:
         rec = recommend(
             credential(ects=1),
             target(module("M1", ects=10)),
-            [aligned("M1", 0.9)],
+            matched(aligned("M1", 0.9)),
             POLICY,
             purpose=CT,
         )
@@ -189,7 +211,7 @@ class TestSubstantialPerPurpose:
         rec = recommend(
             credential(eqf=5),
             target(module("M1", eqf=7), eqf=5),
-            [aligned("M1", 0.95)],
+            matched(aligned("M1", 0.95)),
             POLICY,
             purpose=CT,
         )
@@ -199,7 +221,7 @@ class TestSubstantialPerPurpose:
 @pytest.mark.parametrize("purpose", list(Purpose))
 def test_every_finding_has_a_reason_and_the_letter_cites_the_policy(purpose: Purpose) -> None:
     rec = recommend(
-        credential(), target(module("M1")), [aligned("M1", 0.8)], POLICY, purpose=purpose
+        credential(), target(module("M1")), matched(aligned("M1", 0.8)), POLICY, purpose=purpose
     )
     assert {f.element for f in rec.findings} == set(Element)
     assert all(f.reason for f in rec.findings)

@@ -18,18 +18,12 @@ from app.adapters.db.jobs_repository import DONE, FAILED, QUEUED, JobRepository
 from app.adapters.db.session import make_engine, make_sessionmaker, session_scope
 from app.adapters.embeddings.hashing import HashingEmbedder
 from app.core.errors import InvalidInput
-from app.reference.articulation_policy import load_articulation_policy
 from app.reference.credit_systems import load_credit_systems
-from app.services.articulation import (
-    ArticulationService,
-    IncomingCourse,
-    Inference,
-    results_csv,
-)
-from app.services.catalogue import CatalogueService
+from app.services.articulation import ArticulationService, IncomingCourse, results_csv
 from app.services.jobs import ItemOutcome, JobView, JobWorker, WorkItem, get_job
 from app.services.registry import Registry
-from app.settings import PROJECT_ROOT
+from app.services.transfer import Aligner, TransferContext
+from app.settings import PROJECT_ROOT, Settings
 
 T0 = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(seconds=30)
@@ -233,17 +227,11 @@ def test_background_thread_runs_submitted_jobs(factory: sessionmaker[Session]) -
 
 @pytest.fixture
 def articulation(registry: Registry) -> ArticulationService:
-    policy, sha = load_articulation_policy(PROJECT_ROOT / "mappings")
     systems = load_credit_systems(PROJECT_ROOT / "mappings" / "credit_systems.yaml")
     embedder = HashingEmbedder(128)
-    return ArticulationService(
-        registry,
-        systems,
-        policy,
-        sha,
-        CatalogueService(registry),
-        Inference(embedder, embedder.model_id, embedder.model_version),
-    )
+    aligner = Aligner(embedder, embedder.model_id, embedder.model_version)
+    context = TransferContext.build(Settings(), registry, systems, aligner=aligner)
+    return ArticulationService(context)
 
 
 def _programme(factory: sessionmaker[Session], service: ArticulationService) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -26,8 +25,9 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import SessionDep
+from app.api.deps import SessionDep, TransferDep
 from app.api.problems import INVALID_INPUT, UNSUPPORTED_MEDIA, ApiProblem, problem_responses
+from app.api.rate_limit import charge_batch
 from app.api.schemas.articulation import (
     ArticulationRequest,
     ArticulationResults,
@@ -41,27 +41,20 @@ from app.services.articulation import (
     ArticulationService,
     BatchInputError,
     IncomingCourse,
-    build_articulation_service,
     read_courses_csv,
     results_csv,
 )
 from app.services.jobs import JobWorker
+from app.services.startup import Transfer
 
 log = logging.getLogger(__name__)
-_BUILD_LOCK = threading.Lock()
 _CSV_TYPES = {"text/csv", "application/csv"}
 
 
 def articulation_service(app: FastAPI) -> ArticulationService:
-    """The service, built once per app."""
-    service: ArticulationService | None = getattr(app.state, "articulation", None)
-    if service is None:
-        with _BUILD_LOCK:
-            service = getattr(app.state, "articulation", None)
-            if service is None:
-                service = build_articulation_service(app.state)
-                app.state.articulation = service
-    return service
+    """The service of the app's transfer context (built once by the lifespan)."""
+    transfer: Transfer = app.state.transfer
+    return transfer.articulation
 
 
 def start_job_worker(app: FastAPI) -> Callable[[], None] | None:
@@ -99,8 +92,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["articulation"], lifespan=lifespan)
 
 
-def _service(request: Request) -> ArticulationService:
-    return articulation_service(request.app)
+async def _service(transfer: TransferDep) -> ArticulationService:
+    return transfer.articulation
 
 
 Service = Annotated[ArticulationService, Depends(_service)]
@@ -269,6 +262,7 @@ async def submit_batch(
     qualification_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> JobOut:
     target, where, incoming = await _batch(request, qualification_id)
+    charge_batch(request, len(incoming))  # the organisation's quota of courses (429 when spent)
     app = request.app
     service = articulation_service(app)
 

@@ -11,14 +11,12 @@ engine's single inference thread by the service.
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from app.api.deps import SessionDep
+from app.api.deps import SessionDep, TransferDep
 from app.api.problems import problem_responses
-from app.api.routers.articulation import articulation_service
 from app.api.schemas.pathways import (
     PathwayRequest,
     PathwayResponse,
@@ -28,22 +26,13 @@ from app.api.schemas.pathways import (
 )
 from app.core.errors import DomainError
 from app.core.pathways import Objective
-from app.services.pathways import PathwayService, build_pathway_service
+from app.services.pathways import PathwayService
 
 router = APIRouter(tags=["pathways"])
-_BUILD_LOCK = threading.Lock()
 
 
-def _service(request: Request) -> PathwayService:
-    app = request.app
-    service: PathwayService | None = getattr(app.state, "pathways", None)
-    if service is None:
-        with _BUILD_LOCK:
-            service = getattr(app.state, "pathways", None)
-            if service is None:
-                service = build_pathway_service(app.state, articulation_service(app))
-                app.state.pathways = service
-    return service
+async def _service(transfer: TransferDep) -> PathwayService:
+    return transfer.pathways
 
 
 Service = Annotated[PathwayService, Depends(_service)]
@@ -64,6 +53,7 @@ def pathways(body: PathwayRequest, session: SessionDep, service: Service) -> dic
             objective=Objective(body.objective),
             limit=body.limit,
             use_catalogue=body.use_catalogue,
+            electives=tuple(body.electives),
         )
     except DomainError as exc:
         if exc.field == "id":  # the catalogue's path-parameter name; here a body member

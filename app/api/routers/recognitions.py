@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.api import records as record_versions
-from app.api.deps import RegistryDep, SessionDep, SettingsDep
+from app.api.deps import SessionDep, SettingsDep, TransferDep
 from app.api.problems import problem_responses
 from app.api.schemas.recognitions import (
     RecognitionList,
@@ -20,22 +19,13 @@ from app.api.schemas.recognitions import (
 from app.core.credentials import SourceFormat
 from app.core.recognition import Outcome, Purpose
 from app.services.recognition import RecognitionCommand, RecognitionService, ReviewCommand
-from app.services.wiring import build_recognition_service
 
 router = APIRouter(tags=["recognition"])
-_BUILD_LOCK = threading.Lock()
 
 
-def get_recognition(request: Request, registry: RegistryDep) -> RecognitionService:
-    """The service, built once per app (after the outcome engine, if any, is ready)."""
-    service: RecognitionService | None = getattr(request.app.state, "recognition", None)
-    if service is None:
-        with _BUILD_LOCK:
-            service = getattr(request.app.state, "recognition", None)
-            if service is None:
-                service = build_recognition_service(request.app.state, registry)
-                request.app.state.recognition = service
-    return service
+async def get_recognition(transfer: TransferDep) -> RecognitionService:
+    """The service of the app's transfer context (built once by the lifespan)."""
+    return transfer.recognition
 
 
 RecognitionDep = Annotated[RecognitionService, Depends(get_recognition)]

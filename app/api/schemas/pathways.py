@@ -55,6 +55,12 @@ class PathwayRequest(BaseModel):
     use_catalogue: bool = Field(
         True, description="Offer modules of other catalogue programmes, not only the target's"
     )
+    electives: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Codes of the elective modules the learner has chosen: planned for like "
+        "compulsory ones (electives are chosen freely, so otherwise never required)",
+    )
 
 
 class StackRequest(BaseModel):
@@ -82,7 +88,8 @@ class ModuleStatusOut(BaseModel):
     title: str
     credits_ects: RangeOut | None
     eqf_level: int | None
-    status: Literal["covered", "partly_covered", "remaining"]
+    status: Literal["covered", "partly_covered", "remaining", "elective"]
+    required: bool = True
     covered_outcomes: list[OutcomeRef]
     outcomes: int
     by: list[str] = Field(description="Held credentials whose outcomes count here")

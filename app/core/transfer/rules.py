@@ -3,8 +3,8 @@
 Recognition, articulation and pathways all call :func:`decide` (outcome coverage, level,
 credits) and :func:`is_required` (compulsory or elective), so "is this module covered?" is
 answered in one place. Levels are related in the most specific frame that has an official basis
-(:func:`national_relation`): one framework's own order, a published crosswalk, else the EQF —
-and the EQF answer says it is at EQF granularity.
+(``app.core.levels.relate_levels``): one framework's own order, a published crosswalk, else the
+EQF — and the EQF answer says it is at EQF granularity.
 
 Elective and compulsory modules, one rule: a compulsory module is exempted only by covering its
 outcomes (:func:`decide`); electives absorb credits up to what the programme allows
@@ -13,69 +13,25 @@ outcomes (:func:`decide`); electives absorb credits up to what the programme all
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 
-import networkx as nx
-
 from app.core.credits import Range
-from app.core.graph import NodeKey, level_of
-from app.core.levels import compare_level
 from app.core.transfer.types import (
     DEFAULT_RULES,
     Candidate,
     CreditCheck,
     Decision,
     LevelCheck,
-    LevelFrame,
-    LevelRelation,
     PurposePolicy,
     Target,
     TargetModule,
 )
-from app.core.types import EQF_ID, EdgeKind, LevelKey
+from app.core.types import ComparisonFrame, LevelKey, LevelOrder, LevelRelation
 
-#: How a held level stands to a required one (``None``: not related).
-Relate = Callable[[LevelKey, LevelKey], LevelRelation | None]
-
-
-def national_relation(
-    G: nx.MultiDiGraph[NodeKey], held: LevelKey, required: LevelKey, as_of: dt.date | None = None
-) -> LevelRelation | None:
-    """``held`` against ``required``: one framework's order, a crosswalk, or the EQF (saying so).
-
-    >>> from tests.core.toy import toy_graph
-    >>> r = national_relation(toy_graph(), LevelKey("IE-NFQ", "7"), LevelKey("IE-NFQ", "8"))
-    >>> (r.frame.value, r.steps)
-    ('framework', 1)
-    """
-    try:
-        have, want = level_of(G, held), level_of(G, required)
-    except KeyError:
-        return None
-    if held.framework == required.framework:
-        return LevelRelation(LevelFrame.FRAMEWORK, want.rank - have.rank, "same framework")
-    try:
-        comparison = compare_level(G, held, required.framework, as_of=as_of)
-    except KeyError:
-        return None
-    for match in comparison.matches:
-        if len(match.steps) == 1 and match.steps[0].kind is EdgeKind.CROSSWALK:
-            source = "; ".join(s.title for s in match.steps[0].sources)
-            return LevelRelation(
-                LevelFrame.CROSSWALK,
-                want.rank - match.level.rank,
-                f"through the published crosswalk ({source})" if source else "crosswalk",
-            )
-    if held.framework == EQF_ID or required.framework == EQF_ID:
-        return None  # plain EQF levels: the EQF rule applies as it is
-    return LevelRelation(
-        LevelFrame.EQF,
-        None,
-        f"{held} and {required} are compared at EQF granularity only: the national levels may "
-        "differ, an evaluator must check",
-    )
+#: How a held level stands to a required one (``app.core.levels.relate_levels`` over the graph,
+#: bound by the service to the date that applies).
+Relate = Callable[[LevelKey, LevelKey], LevelRelation]
 
 
 # --- checks ------------------------------------------------------------------------------------
@@ -90,10 +46,11 @@ def _fmt(r: Range | None) -> str:
 def level_check(
     course: Candidate, module: TargetModule, rules: PurposePolicy, relate: Relate | None = None
 ) -> LevelCheck:
-    """Is the candidate's level compatible with the module's? In the most specific frame with a
-    basis (:func:`national_relation`): a framework's own order or a crosswalk, judged with the
-    policy's ``national_substantial_if_below_by``; else the EQF, with its gap rule — and then
-    equal EQF levels of two frameworks are a finding to check, not "meets or exceeds".
+    """Is the candidate's level compatible with the module's? With both national levels known,
+    in the most specific frame with a basis (``relate``): below in a framework's own order or
+    through a crosswalk is substantial when the policy says so (``national_below_substantial``);
+    through the EQF only, the EQF gap rule applies and "same" is a point to check. Otherwise
+    EQF numbers, with the policy's gap.
 
     >>> level_check(Candidate("c", "c", (), eqf_level=5), TargetModule("m", "m", (), eqf_level=6),
     ...             DEFAULT_RULES).compatible
@@ -104,49 +61,30 @@ def level_check(
         if relate is not None and course.level is not None and module.level is not None
         else None
     )
-    if relation is not None and relation.steps is not None and relation.frame is not LevelFrame.EQF:
-        gap = relation.steps
-        where = f"{course.level} against {module.level} ({relation.note})"
-        if gap >= rules.national_substantial_if_below_by:
-            return LevelCheck(
-                course.id,
-                course.eqf_level,
-                module.eqf_level,
-                False,
-                f"{where}: {gap} level(s) below; the policy treats "
-                f"{rules.national_substantial_if_below_by} or more as substantial",
-                relation.frame.value,
-            )
-        return LevelCheck(
-            course.id,
-            course.eqf_level,
-            module.eqf_level,
-            True,
-            where + (": the level difference is within the policy's tolerance" if gap > 0 else ""),
-            relation.frame.value,
-        )
-    if course.eqf_level is None or module.eqf_level is None:
-        missing = "course" if course.eqf_level is None else "module"
-        return LevelCheck(
-            course.id,
-            course.eqf_level,
-            module.eqf_level,
-            None,
-            f"the {missing}'s level is not known: not checked",
-        )
-    gap = module.eqf_level - course.eqf_level
+    frame = relation.frame.value if relation is not None and relation.frame else None
+    national = frame in (ComparisonFrame.FRAMEWORK.value, ComparisonFrame.CROSSWALK.value)
+    if relation is not None and national:
+        where = f"{course.level} is {relation.order.value} {module.level} ({frame} order)"
+        if relation.order is LevelOrder.BELOW and rules.national_below_substantial:
+            why = f"{where}: a level difference, substantial for this purpose"
+            return LevelCheck(course.id, course.eqf_level, module.eqf_level, False, why, frame)
+        return LevelCheck(course.id, course.eqf_level, module.eqf_level, True, where, frame)
+    eqf_course = course.eqf_level or (relation.held_eqf if relation else None)
+    eqf_module = module.eqf_level or (relation.required_eqf if relation else None)
+    if eqf_course is None or eqf_module is None:
+        missing = "course" if eqf_course is None else "module"
+        why = f"the {missing}'s level is not known: not checked"
+        if relation is not None and relation.notes:
+            why += f" ({'; '.join(relation.notes)})"
+        return LevelCheck(course.id, eqf_course, eqf_module, None, why, frame)
+    gap = eqf_module - eqf_course
     if gap >= rules.level_substantial_if_below_by:
-        return LevelCheck(
-            course.id,
-            course.eqf_level,
-            module.eqf_level,
-            False,
-            f"course at EQF {course.eqf_level}, {gap} below the module's EQF {module.eqf_level}",
-        )
-    text = f"course at EQF {course.eqf_level}, module at EQF {module.eqf_level}"
-    if relation is not None and gap == 0:
-        text += f"; {relation.note}"
-    return LevelCheck(course.id, course.eqf_level, module.eqf_level, True, text)
+        why = f"course at EQF {eqf_course}, {gap} below the module's EQF {eqf_module}"
+        return LevelCheck(course.id, eqf_course, eqf_module, False, why, frame)
+    why = f"course at EQF {eqf_course}, module at EQF {eqf_module}"
+    if relation is not None and relation.notes:
+        why += "; " + "; ".join(relation.notes)
+    return LevelCheck(course.id, eqf_course, eqf_module, True, why, frame)
 
 
 def credit_check(brought: Range | None, module: TargetModule, rules: PurposePolicy) -> CreditCheck:
@@ -238,5 +176,4 @@ __all__ = [
     "elective_credits",
     "is_required",
     "level_check",
-    "national_relation",
 ]

@@ -22,9 +22,9 @@ from app.core.types import Comparison, LevelKey
 class PurposePolicy:
     """When a difference is substantial for one purpose (``mappings/policies/recognition.yaml``).
 
-    ``national_substantial_if_below_by``: levels compared within one framework (or through a
-    published crosswalk) are this many steps apart before the difference is substantial (NFQ 7
-    against NFQ 8, both EQF 6, is one step).
+    ``national_below_substantial``: a held level below the required one in one framework's own
+    order or through a published crosswalk (NFQ 7 against NFQ 8, both EQF 6) is a substantial
+    difference for this purpose (honours-level admission or exemption).
     """
 
     level_substantial_if_below_by: int
@@ -33,7 +33,7 @@ class PurposePolicy:
     replace_coverage: float
     conditional_coverage: float
     quality_required: bool
-    national_substantial_if_below_by: int = 1
+    national_below_substantial: bool = True
 
 
 # --- policy ------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ class LevelCheck:
     module_eqf: int | None
     compatible: bool | None  # None: a level is not known, so it was not checked
     reason: str
-    frame: str = "eqf"  # where the levels were compared: "framework", "crosswalk" or "eqf"
+    frame: str | None = None  # where: "framework", "crosswalk" or "eqf" (None: EQF numbers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,21 +214,6 @@ class CandidateFacts:
     weak_outcomes: tuple[int, ...] = ()  # outcomes that read as titles, topics or placeholders
     signature: Signature = Signature.NONE
     signature_note: str = ""
-
-
-class LevelFrame(StrEnum):
-    FRAMEWORK = "framework"  # both levels in one framework: its own order
-    CROSSWALK = "crosswalk"  # a published crosswalk between the two frameworks
-    EQF = "eqf"  # only through the EQF: national levels may differ
-
-
-@dataclass(frozen=True, slots=True)
-class LevelRelation:
-    """How a held level stands to a required one, in the most specific frame with a basis."""
-
-    frame: LevelFrame
-    steps: int | None  # required minus held, in the frame's steps (> 0: held is below)
-    note: str
 
 
 @dataclass(frozen=True, slots=True)
