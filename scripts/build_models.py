@@ -87,7 +87,7 @@ def _export_shipped() -> int:
         return 1
     taxonomy = cached_esco(settings.mappings_dir / "esco")
     cache = VectorCache(settings.embeddings.vectors_dir)
-    entry = cache.entry(embedder, INDEX_NAME, index_content_key(taxonomy))
+    entry = cache.entry(embedder, INDEX_NAME, index_content_key(taxonomy, labels_only=True))
     matrix = cache.load(entry)
     if matrix is None:
         print("no cached multilingual index: run `passerelle index build --multilingual` first")

@@ -239,6 +239,7 @@ def register(app: typer.Typer) -> None:
             size = idx.size if idx is not None else 0
             console.print(
                 f"{embedder.model_id}: {size} vectors ({len(taxonomy.concepts)} ESCO "
-                f"{taxonomy.version} concepts × label + description), {state}, in "
+                f"{taxonomy.version} concepts × "
+                f"{'label' if embedder.multilingual else 'label + description'}), {state}, in "
                 f"{cfg.embeddings.vectors_dir}"
             )

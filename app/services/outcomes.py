@@ -27,13 +27,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.alignment import Alignment, align_segmented
 from app.core.level_estimation import Descriptor, LevelEstimate, LevelEstimator, TitleReference
 from app.core.level_estimation import title_references as level_title_references
 from app.core.lexical import LabelIndex
-from app.core.matching import OutcomeSkills, SkillMatch, SkillMatcher, merge_statement_matches
+from app.core.matching import (
+    ROWS_PER_CONCEPT,
+    OutcomeSkills,
+    SkillMatch,
+    SkillMatcher,
+    merge_statement_matches,
+)
 from app.core.outcome_policy import OutcomePolicy
 from app.core.outcomes import segment
 from app.core.ports import Embedder, VectorIndex
@@ -48,6 +55,11 @@ T = TypeVar("T")
 
 INDEX_NAME = "esco-skills"
 INDEX_FORMAT = "rows-v1"  # bump when index_entries() changes what a row holds
+# A multilingual model indexes each concept's preferred label only (its vector fills both of
+# the concept's rows): embedding ESCO's descriptions with multilingual-e5 (12 layers, 4-bit, no
+# BLAS) costs 20–25 min of 2 free cores, labels under 3 min, and the statements it serves are
+# matched against labels across languages (recall in docs/outcomes.md).
+LABELS_FORMAT = "labels-v1"
 LEXICAL_MODEL_ID = "lexical-only"
 MAX_OUTCOMES = 200
 MAX_OUTCOME_CHARS = 5000
@@ -87,9 +99,16 @@ class AlignResult:
     warnings: list[str]
 
 
-def index_content_key(taxonomy: Taxonomy) -> str:
+def index_content_key(taxonomy: Taxonomy, *, labels_only: bool = False) -> str:
     """What determines the index texts: the ESCO content hash and the row format."""
-    return f"{taxonomy.content_hash}:{INDEX_FORMAT}"
+    return f"{taxonomy.content_hash}:{LABELS_FORMAT if labels_only else INDEX_FORMAT}"
+
+
+def index_texts(taxonomy: Taxonomy, *, labels_only: bool = False) -> list[str]:
+    """The texts an index embeds: label and description rows, or one label per concept."""
+    if labels_only:
+        return [c.label for c in taxonomy.concepts]
+    return [e.text for e in index_entries(taxonomy.concepts)]
 
 
 def build_index(
@@ -106,25 +125,28 @@ def build_index(
     from the cache.
     """
     from app.adapters.index import VectorCache
-
-    cache = VectorCache(vectors_dir)
-    texts = [e.text for e in index_entries(taxonomy.concepts)]
-    key = index_content_key(taxonomy)
     from app.adapters.index.shipped import load_shipped
 
+    labels_only = embedder.multilingual
+    cache = VectorCache(vectors_dir)
+    texts = index_texts(taxonomy, labels_only=labels_only)
+    key = index_content_key(taxonomy, labels_only=labels_only)
     entry = cache.entry(embedder, INDEX_NAME, key)
     matrix = cache.load(entry)
     if matrix is None:
-        # Vectors computed once by the project and shipped in the package (the multilingual
-        # model's catalogue takes 15–25 min to embed on 2 cores): checksummed, keyed like the cache.
+        # Vectors computed once by the project and shipped in the package: checksummed, keyed
+        # like the cache, so a different model version or ESCO release builds its own instead.
         matrix = load_shipped(entry)
-    if matrix is not None and matrix.shape[0] == len(texts):
-        return _exact_index(matrix), True
-    if not build:
-        return None, False
-    matrix, cached = cache.get_or_build(
-        embedder, texts, name=INDEX_NAME, content=key, progress=progress
-    )
+    cached = matrix is not None and matrix.shape[0] == len(texts)
+    if not cached:
+        if not build:
+            return None, False
+        matrix, cached = cache.get_or_build(
+            embedder, texts, name=INDEX_NAME, content=key, progress=progress
+        )
+    assert matrix is not None
+    if labels_only:  # the label vector stands for both of the concept's rows
+        matrix = np.repeat(matrix, ROWS_PER_CONCEPT, axis=0)
     return _exact_index(matrix), cached
 
 

@@ -4,6 +4,7 @@ without the caller asking, and every use case that meets a language it cannot re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -122,3 +123,22 @@ def test_lexical_only_warns_about_other_languages(release: Release) -> None:
 def test_text_without_letters_counts_as_english(release: Release, text: str) -> None:
     engine = _engine(release, multilingual=True)
     assert engine._languages([text], None) == ["en"]
+
+
+class _MultilingualWords(Recording):
+    @property
+    def multilingual(self) -> bool:
+        return True
+
+
+def test_a_multilingual_index_embeds_labels_only(tmp_path: Path) -> None:
+    from app.services.outcomes import build_index
+
+    embedder = _MultilingualWords("toy-multilingual")
+    index, cached = build_index(embedder, TAXONOMY, tmp_path)
+    assert index is not None and not cached
+    assert sorted(embedder.seen) == sorted(c.label for c in TAXONOMY.concepts)
+    vectors = np.asarray(index.search(embedder.encode([TAXONOMY.concepts[0].label]), 2)[1])
+    assert vectors.tolist() == [[0, 1]]  # both rows of the concept carry its label vector
+    again, cached = build_index(embedder, TAXONOMY, tmp_path)
+    assert cached and again is not None and again.size == 2 * len(TAXONOMY.concepts)
