@@ -41,8 +41,11 @@ def test_doctorates_by_their_abbreviation(registry: Registry) -> None:
 
 
 def test_acca_does_not_match_baccalaureates(registry: Registry) -> None:
-    names = [h.qualification_type.name for h in registry.search_qualification_types("ACCA")]
-    assert not any("accala" in n.casefold() for n in names)
+    hits = registry.search_qualification_types("ACCA")
+    assert not any("accala" in h.qualification_type.name.casefold() for h in hits)
+    # what the regulators place: ACCA's Foundation-Level qualifications (RQF 2-4)
+    assert hits and all(h.qualification_type.name.startswith("ACCA") for h in hits)
+    assert {h.qualification_type.level_code for h in hits} <= {"2", "3", "4"}
 
 
 def test_gb_finds_uk_types(registry: Registry) -> None:

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.schemas.timestamps import TimestampText
 
 PurposeName = Literal["admission", "credit_transfer", "employment", "further_study"]
-OutcomeName = Literal["full", "partial", "conditional", "alternative", "refusal"]
+OutcomeName = Literal[
+    "full", "partial", "conditional", "alternative", "refusal", "insufficient_information"
+]
 
 
 class RecognitionRequest(BaseModel):
@@ -64,6 +66,9 @@ class ElementOut(BaseModel):
     reason: str
     confidence: float
     evidence: list[EvidenceOut]
+    request: list[str] = Field(
+        default_factory=list, description="Documents that would let this element be assessed"
+    )
 
 
 class ModuleOut(BaseModel):
@@ -74,6 +79,7 @@ class ModuleOut(BaseModel):
     credits_ects: dict[str, float] | None
     reasons: list[str]
     uncovered_outcomes: list[str]
+    compulsory: bool = Field(True, description="False: an elective module")
 
 
 class PrecedentOut(BaseModel):
@@ -128,6 +134,16 @@ class RecognitionRecord(BaseModel):
     recognised_credits_ects: dict[str, float] | None
     conditions: list[str]
     alternative: str | None
+    missing: list[str] = Field(
+        default_factory=list,
+        description="With insufficient_information: the elements that could not be assessed",
+    )
+    documents_to_request: list[str] = Field(
+        default_factory=list, description="From the applicant or the awarding body"
+    )
+    confidence_notes: list[str] = Field(
+        default_factory=list, description="Why the confidence is below 1, element by element"
+    )
     justification: str
     precedents: list[PrecedentOut]
     warnings: list[str]
