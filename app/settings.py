@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +108,51 @@ class RecordSettings(BaseModel):
     personal_data_retention_days: int | None = Field(default=None, gt=0)
 
 
+#: Endpoint groups that may be declared public: shared reference data and stateless analysis.
+PUBLIC_GROUPS = frozenset({"meta", "frameworks", "comparison", "credits", "outcomes"})
+
+
+class AuthSettings(BaseModel):
+    """Authentication (env ``PASSERELLE_AUTH__<FIELD>``; see README "Security").
+
+    ``public``: endpoint groups anyone may call without credentials. Only groups over shared
+    reference data or stateless analysis may be public (``meta``, ``frameworks``, ``comparison``,
+    ``credits``, ``outcomes``); organisation data never is. ``/docs`` and ``/openapi.json`` are
+    always public. OIDC bearer tokens are accepted when ``oidc_issuer`` is set: signatures are
+    checked against the JWKS in ``oidc_jwks_file``, or fetched from ``oidc_jwks_url``, which must
+    live under the issuer (keys are never fetched from anywhere else).
+    """
+
+    public: list[str] = Field(
+        default_factory=lambda: ["meta", "frameworks", "comparison", "credits"]
+    )
+    api_key_header: str = "X-API-Key"
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_file: Path | None = None
+    oidc_jwks_url: str | None = None
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "EdDSA"])
+    oidc_roles_claim: str = "roles"
+    oidc_organisation_claim: str = "org"
+    oidc_leeway_seconds: int = Field(default=60, ge=0, le=600)
+
+    @model_validator(mode="after")
+    def _safe(self) -> AuthSettings:
+        # Organisation data is never anonymous: a public group over it would have no organisation.
+        refused = sorted(set(self.public) - PUBLIC_GROUPS)
+        if refused:
+            raise ValueError(
+                f"auth.public may only name {sorted(PUBLIC_GROUPS)}; refused: {refused}"
+            )
+        if self.oidc_jwks_url is not None:
+            issuer = (self.oidc_issuer or "").rstrip("/")
+            if not issuer or not self.oidc_jwks_url.startswith(issuer + "/"):
+                raise ValueError("auth.oidc_jwks_url must be under auth.oidc_issuer")
+            if not self.oidc_jwks_url.startswith("https://"):
+                raise ValueError("auth.oidc_jwks_url must be https")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PASSERELLE_", env_nested_delimiter="__", extra="ignore"
@@ -125,6 +170,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     embeddings: EmbeddingSettings = EmbeddingSettings()
     credentials: CredentialSettings = Field(default_factory=CredentialSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     records: RecordSettings = Field(default_factory=RecordSettings)
     # Hardening (issue 12): app/api/middleware.py, rate_limit.py, security_headers.py.
     max_json_depth: int = Field(default=64, gt=0, description="deepest JSON body nesting")

@@ -10,6 +10,7 @@ from app.adapters.db import (
     models_catalogue,  # noqa: F401  (registers the catalogue tables)
     models_credentials,  # noqa: F401  (registers the credential table)
     models_esco,  # noqa: F401  (registers the ESCO tables)
+    models_identity,  # noqa: F401  (registers organisations, API keys, the access log)
     models_jobs,  # noqa: F401  (registers the batch job tables)
     models_recognition,  # noqa: F401  (registers the record tables)
 )
@@ -41,8 +42,17 @@ def run_migrations_online() -> None:
     url = config.attributes.get("url") or get_settings().database_url
     engine = make_engine(url)
     with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (create, copy, drop, rename); with foreign keys on,
+            # dropping the old table would cascade to the rows that reference it (Alembic docs,
+            # "Dealing with Referencing Foreign Keys"). The pragma only works outside a
+            # transaction, which is why it is set here, before the migrations begin one.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         _run(conn)
         conn.commit()
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
     engine.dispose()
 
 

@@ -10,7 +10,7 @@ server is unreachable, unless ``PASSERELLE_TEST_SKIP_POSTGRES=1`` says so explic
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from app.core.release import Release
 from app.reference.loader import load_release
 from app.services.registry import Registry
 from app.settings import PROJECT_ROOT, Settings
+from tests import identity
 
 FRAMEWORKS_DIR = PROJECT_ROOT / "frameworks"
 MAPPINGS_DIR = PROJECT_ROOT / "mappings"
@@ -88,6 +89,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     from app.settings import EmbeddingSettings
 
     overrides.setdefault("embeddings", EmbeddingSettings(backend="fake"))
+    # Every test app trusts the suite's own OIDC issuer (tests/identity.py); the clients below
+    # send an admin token of the default organisation unless a test asks for another identity.
+    overrides.setdefault("auth", identity.auth_settings())
     return Settings(
         database_url=database_url,
         frameworks_dir=FRAMEWORKS_DIR,
@@ -111,7 +115,7 @@ def client(api_settings: Settings) -> Iterator[TestClient]:
     """An API client on each backend; the app migrates and loads the data at start-up."""
     from app.api.main import create_app
 
-    with TestClient(create_app(api_settings)) as test_client:
+    with TestClient(create_app(api_settings), headers=identity.ADMIN_HEADERS) as test_client:
         yield test_client
 
 
@@ -121,8 +125,54 @@ def sqlite_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClie
     from app.api.main import create_app
 
     settings = make_settings(_backend_url("sqlite", tmp_path_factory, "sqlite-api"))
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=identity.ADMIN_HEADERS) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def client_for(client: TestClient) -> Callable[..., TestClient]:
+    """``client_for(role, organisation="default")``: a client on the same app (and backend) as
+    ``client`` that authenticates with that role in that organisation (created if needed).
+    ``client_for(None)`` is anonymous."""
+    return _client_factory(client)
+
+
+@pytest.fixture(scope="session")
+def sqlite_client_for(sqlite_client: TestClient) -> Callable[..., TestClient]:
+    """As ``client_for``, on the ``sqlite_client`` app."""
+    return _client_factory(sqlite_client)
+
+
+def _client_factory(base: TestClient) -> Callable[..., TestClient]:
+    made: dict[tuple[object, str, str | None], TestClient] = {}
+
+    def client_for(
+        role: str | list[str] | None = "admin",
+        organisation: str = identity.DEFAULT_ORG,
+        *,
+        subject: str | None = None,
+    ) -> TestClient:
+        key = (role if not isinstance(role, list) else tuple(role), organisation, subject)
+        if key not in made:
+            identity.ensure_organisation(base.app, organisation)
+            extra = {} if role is None else identity.headers(role, organisation, subject=subject)
+            # Not entered as a context manager: the app is already started by ``base``.
+            made[key] = TestClient(base.app, headers=extra, raise_server_exceptions=False)
+        return made[key]
+
+    return client_for
+
+
+@pytest.fixture(autouse=True)
+def _default_organisation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Outside tests/api, repositories built on a bare session act for the default organisation
+    (as the CLI does). API tests get none: the app must bind each request's organisation."""
+    from app.adapters.db.tenancy import set_process_organisation
+
+    api = "tests/api/" in str(request.node.path).replace("\\", "/")
+    set_process_organisation(None if api else identity.DEFAULT_ORG)
+    yield
+    set_process_organisation(None)
 
 
 @pytest.fixture

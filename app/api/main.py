@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import problems, security_headers
+from app.api import auth, problems, security_headers
 from app.api.middleware import RequestGuard
 from app.api.routers import ROUTERS, outcomes
 from app.services import startup
@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     problems.install(app)
+    # before the routers: it adds the authorisation dependency to every operation they bring
+    auth.install(app, settings)
     for router in ROUTERS:
         app.include_router(router)
     # Middleware: the last added runs first. Security headers (outermost), CORS, the per-address

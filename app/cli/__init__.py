@@ -10,6 +10,7 @@ import typer
 
 from app.cli import (
     articulation,
+    auth,
     catalogue,
     credentials,
     data,
@@ -26,7 +27,36 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_AREAS = [server, data, frameworks, outcomes, credentials, catalogue, recognition, articulation]
+
+@cli.callback()
+def _organisation(
+    ctx: typer.Context,
+    organisation: str = typer.Option(
+        "default",
+        "--organisation",
+        envvar="PASSERELLE_ORGANISATION",
+        help="The organisation whose catalogue, credentials, records and jobs commands act on.",
+    ),
+) -> None:
+    # Commands run for one operator in one organisation. Not ``serve``: the API binds each
+    # request's own, and a process-wide organisation there would hide a forgotten binding.
+    from app.adapters.db.tenancy import set_process_organisation
+
+    if ctx.invoked_subcommand != "serve":
+        set_process_organisation(organisation)
+
+
+_AREAS = [
+    server,
+    data,
+    frameworks,
+    outcomes,
+    credentials,
+    catalogue,
+    recognition,
+    articulation,
+    auth,
+]
 for _area in _AREAS:
     _area.register(cli)
 

@@ -44,6 +44,7 @@ from app.adapters.db.jobs_repository import (
     utc,
 )
 from app.adapters.db.models_jobs import JobItemRow, JobRow
+from app.adapters.db.tenancy import bind_organisation
 from app.core.errors import DomainError, NotFound
 
 log = logging.getLogger(__name__)
@@ -226,22 +227,30 @@ class JobWorker:
             return None
         job = _view(row)
         handler = self.handlers[job.kind]
+        organisation = row.organisation_id
+
+        def scoped() -> Session:
+            # The job's own organisation, for every repository the handler uses (tenancy).
+            session = self.factory()
+            bind_organisation(session, organisation)
+            return session
+
         try:
-            with self.factory() as session:
+            with scoped() as session:
                 context = handler.prepare(session, job)
             chunks = 0
             while True:
                 if self._stop.is_set():
                     self._release(job.id)
                     return job.id
-                with self.factory() as session:
+                with scoped() as session:
                     batch = [
                         _item(r) for r in JobRepository(session).pending(job.id, self.chunk_size)
                     ]
                 if not batch:
                     break
                 outcomes = handler.process(context, job, batch)
-                with self.factory() as session:
+                with scoped() as session:
                     repo = JobRepository(session)
                     if not repo.record(
                         job.id, outcomes, owner=self.owner, now=self.clock(), lease=self.lease
@@ -256,7 +265,7 @@ class JobWorker:
                 chunks += 1
                 if max_chunks is not None and chunks >= max_chunks:
                     return job.id
-            with self.factory() as session:
+            with scoped() as session:
                 items = job_items(session, job.id)
                 result = handler.finalize(session, context, job, items)
                 JobRepository(session).finish(

@@ -27,6 +27,7 @@ from app.core.catalogue import Programme
 from app.core.credentials import MicroCredential, SourceFormat, credential_from_json
 from app.core.credits import Conversion, Range
 from app.core.errors import DomainError, InvalidInput
+from app.core.identity import check_four_eyes
 from app.core.recognition import Finding, Outcome, Purpose, Recommendation, recommend
 from app.core.records import canonical
 from app.core.transfer.types import Candidate, Target
@@ -43,6 +44,7 @@ class RecognitionCommand:
     qualification_id: str | None = None
     as_of: dt.date | None = None
     language: str | None = None
+    created_by: str | None = None  # the principal's id (recorded for the four-eyes rule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class ReviewCommand:
     outcome: Outcome | None = None
     conditions: tuple[str, ...] = ()
     note: str | None = None
+    reviewer_id: str | None = None  # the principal's id: checked against the record's creator
 
 
 # --- JSON forms --------------------------------------------------------------------------------
@@ -298,6 +301,7 @@ class RecognitionService:
                 credential_eqf=credential.level.eqf,
                 confidence=rec.confidence,
                 payload=payload,
+                created_by=cmd.created_by,
             )
         )
         return record_json(row, [])
@@ -354,9 +358,16 @@ class RecognitionService:
         row = repo.get(record_id)
         return record_json(row, repo.reviews(record_id))
 
+    def check_reviewer(self, session: Session, record_id: str, reviewer_id: str) -> None:
+        """The four-eyes rule, before anything else about a review is looked at."""
+        created_by = RecognitionRepository(session).get(record_id).created_by
+        check_four_eyes(reviewer_id, created_by, record_id)
+
     def review(self, session: Session, record_id: str, cmd: ReviewCommand) -> dict[str, Any]:
         repo = RecognitionRepository(session)
         row = repo.get(record_id)
+        if cmd.reviewer_id is not None:
+            check_four_eyes(cmd.reviewer_id, row.created_by, record_id)
         if cmd.action not in ("confirm", "amend"):
             raise InvalidInput("/action", "action is confirm or amend")
         if cmd.action == "amend" and cmd.outcome is None:

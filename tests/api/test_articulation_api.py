@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from app.settings import PROJECT_ROOT, EmbeddingSettings, Settings
 from tests.api.test_frameworks_api import assert_problem
 from tests.conftest import _backend_url, make_settings
+from tests.identity import ADMIN_HEADERS
 
 SAMPLES = PROJECT_ROOT / "samples/catalogue"
 
@@ -34,7 +35,7 @@ def api(settings: Settings) -> Iterator[TestClient]:
 
     app = create_app(settings)
     app.state.jobs_poll_seconds = 0.1
-    with TestClient(app) as client:
+    with TestClient(app, headers=ADMIN_HEADERS) as client:
         yield client
 
 

@@ -28,6 +28,7 @@ from tests.adapters.importers.conftest import (
 )
 from tests.adapters.importers.test_malformed import CASES
 from tests.conftest import _backend_url, make_settings
+from tests.identity import ADMIN_HEADERS
 
 LD = {"content-type": "application/ld+json"}
 JSON = {"content-type": "application/json"}
@@ -36,7 +37,9 @@ JSON = {"content-type": "application/json"}
 def _app_client(settings: Settings) -> Iterator[TestClient]:
     from app.api.main import create_app
 
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(settings), raise_server_exceptions=False, headers=ADMIN_HEADERS
+    ) as client:
         yield client
 
 

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from app.settings import EmbeddingSettings, Settings
 from tests.conftest import FRAMEWORKS_DIR, MAPPINGS_DIR, make_settings
+from tests.identity import ADMIN_HEADERS, auth_settings
 
 SQL_URI = "http://data.europa.eu/esco/skill/598de5b0-5b58-4ea7-8058-a4bc4d18c742"
 
@@ -25,7 +26,7 @@ SQL_URI = "http://data.europa.eu/esco/skill/598de5b0-5b58-4ea7-8058-a4bc4d18c742
 def _client(settings: Settings) -> Iterator[TestClient]:
     from app.api.main import create_app
 
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=ADMIN_HEADERS) as client:
         yield client
 
 
@@ -283,6 +284,7 @@ def test_real_model_skills(tmp_path_factory: pytest.TempPathFactory) -> None:
         mappings_dir=mappings,
         load_data_on_start=False,
         embeddings=emb,
+        auth=auth_settings(),
     )
     for client in _client(settings):
         r = client.post(

@@ -12,9 +12,12 @@ from fastapi.testclient import TestClient
 from app.settings import PROJECT_ROOT, EmbeddingSettings, Settings
 from tests.api.test_frameworks_api import assert_problem
 from tests.conftest import _backend_url, make_settings
+from tests.identity import ADMIN_HEADERS, headers
 
 ELM_MC = PROJECT_ROOT / "tests/data/credentials/elm/Sample-MC-Annex1-unsigned.jsonld"
 SAMPLES = PROJECT_ROOT / "samples/catalogue"
+# Reviews come from someone other than the admin who asked for the recommendation (four eyes).
+REVIEWER = headers("reviewer", subject="test-reviewer")
 
 
 @pytest.fixture(
@@ -29,7 +32,7 @@ def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 def api(settings: Settings) -> Iterator[TestClient]:
     from app.api.main import create_app
 
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=ADMIN_HEADERS) as client:
         yield client
 
 
@@ -94,7 +97,7 @@ def test_review_history_and_verification(api: TestClient, programmes: dict[str, 
     confirmed = api.post(
         f"/v1/recognitions/{rid}/review",
         json={"action": "confirm", "reviewer": "A. Officer", "reason": "agreed"},
-        headers={"If-Match": f'"{record["record"]["record_hash"]}"'},
+        headers={"If-Match": f'"{record["record"]["record_hash"]}"', **REVIEWER},
     ).json()
     assert confirmed["status"] == "reviewed"
     amended = api.post(
@@ -107,6 +110,7 @@ def test_review_history_and_verification(api: TestClient, programmes: dict[str, 
             "conditions": ["none"],
             "based_on": confirmed["reviews"][-1]["review_hash"],
         },
+        headers=REVIEWER,
     ).json()
     assert [r["action"] for r in amended["reviews"]] == ["confirm", "amend"]
     assert amended["current_outcome"] == "partial"
@@ -131,6 +135,7 @@ def test_precedents_are_returned_and_disagreement_flagged(
             "outcome": "refusal",
             "based_on": first["record"]["record_hash"],
         },
+        headers=REVIEWER,
     )
     second = _recognise(api, target="IE-NFQ", purpose="further_study")
     precedent = next(p for p in second["precedents"] if p["id"] == first["id"])
@@ -187,6 +192,7 @@ def test_amending_needs_an_outcome_and_records_must_exist(api: TestClient) -> No
                 "reason": "y",
                 "based_on": record["record"]["record_hash"],
             },
+            headers=REVIEWER,
         ),
         422,
     )

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.adapters.db.models_catalogue import ModuleOutcomeRow, ModuleRow, ProgrammeRow
+from app.adapters.db.tenancy import organisation_of
 from app.core.catalogue import (
     Cost,
     CreditValue,
@@ -85,14 +86,19 @@ class ProgrammeFilter:
 
 
 class CatalogueRepository:
-    def __init__(self, session: Session) -> None:
+    """The catalogue of one organisation (``organisation``, else the session's: see
+    ``tenancy``); another organisation's programme is answered exactly like a missing one."""
+
+    def __init__(self, session: Session, organisation: str | None = None) -> None:
         self.session = session
+        self.organisation = organisation_of(session, organisation)
+        self._mine = ProgrammeRow.organisation_id == self.organisation
 
     # --- writing ---------------------------------------------------------------------------
 
     def id_by_hash(self, content_hash: str) -> str | None:
         return self.session.scalar(
-            select(ProgrammeRow.id).where(ProgrammeRow.content_hash == content_hash)
+            select(ProgrammeRow.id).where(self._mine, ProgrammeRow.content_hash == content_hash)
         )
 
     def add(
@@ -114,6 +120,7 @@ class CatalogueRepository:
         if existing is not None:
             return existing, False
         row = _to_row(programme, content_hash, warnings, data_release_id)
+        row.organisation_id = self.organisation
         if self.session.get_bind().dialect.name == "sqlite":
             self.session.add(row)
             try:
@@ -137,7 +144,7 @@ class CatalogueRepository:
 
     def delete(self, programme_id: str) -> bool:
         row = self.session.get(ProgrammeRow, programme_id)
-        if row is None:
+        if row is None or row.organisation_id != self.organisation:
             return False
         self.session.delete(row)
         self.session.flush()
@@ -149,7 +156,7 @@ class CatalogueRepository:
         """The programme with its modules and outcomes, or ``None``."""
         row = self.session.scalar(
             select(ProgrammeRow)
-            .where(ProgrammeRow.id == programme_id)
+            .where(self._mine, ProgrammeRow.id == programme_id)
             .options(selectinload(ProgrammeRow.modules).selectinload(ModuleRow.outcomes))
         )
         if row is None:
@@ -163,7 +170,10 @@ class CatalogueRepository:
         )
 
     def count(self) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(ProgrammeRow)) or 0)
+        return int(
+            self.session.scalar(select(func.count()).select_from(ProgrammeRow).where(self._mine))
+            or 0
+        )
 
     def outcome_ids(self, programme_id: str) -> dict[tuple[str, int], int]:
         """Row ids of a programme's outcomes by (module code, position), for callers that keep
@@ -171,7 +181,8 @@ class CatalogueRepository:
         rows = self.session.execute(
             select(ModuleRow.code, ModuleOutcomeRow.position, ModuleOutcomeRow.id)
             .join(ModuleOutcomeRow, ModuleOutcomeRow.module_id == ModuleRow.id)
-            .where(ModuleRow.programme_id == programme_id)
+            .join(ProgrammeRow, ProgrammeRow.id == ModuleRow.programme_id)
+            .where(self._mine, ModuleRow.programme_id == programme_id)
         ).all()
         return {(code, position): oid for code, position, oid in rows}
 
@@ -189,7 +200,7 @@ class CatalogueRepository:
         institution, and the titles and codes of modules), programmes under
         :data:`SCORE_CUTOFF` left out.
         """
-        conditions = _conditions(where or ProgrammeFilter())
+        conditions = [self._mine, *_conditions(where or ProgrammeFilter())]
         if not q:
             total = int(
                 self.session.scalar(

@@ -1,4 +1,4 @@
-"""Every query on the ``credential`` table."""
+"""Every query on the ``credential`` table, always within one organisation (see ``tenancy``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.adapters.db.models_credentials import CredentialRow
+from app.adapters.db.tenancy import organisation_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +29,21 @@ class NewCredential:
 
 
 class CredentialRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, organisation: str | None = None) -> None:
         self.session = session
+        self.organisation = organisation_of(session, organisation)
 
     def get(self, credential_id: str) -> CredentialRow | None:
-        return self.session.get(CredentialRow, credential_id)
+        row = self.session.get(CredentialRow, credential_id)
+        # another organisation's credential is answered exactly like a missing one
+        return row if row is not None and row.organisation_id == self.organisation else None
 
     def by_hash(self, content_hash: str) -> CredentialRow | None:
         return self.session.scalar(
-            select(CredentialRow).where(CredentialRow.content_hash == content_hash)
+            select(CredentialRow).where(
+                CredentialRow.organisation_id == self.organisation,
+                CredentialRow.content_hash == content_hash,
+            )
         )
 
     def add(self, new: NewCredential) -> tuple[CredentialRow, bool]:
@@ -50,6 +57,7 @@ class CredentialRepository:
             return existing, False
         row = CredentialRow(
             id=str(uuid.uuid4()),
+            organisation_id=self.organisation,
             content_hash=new.content_hash,
             source_format=new.source_format,
             title=new.title,
@@ -88,11 +96,13 @@ class CredentialRepository:
 
     def page(self, *, limit: int, offset: int) -> tuple[list[CredentialRow], int]:
         """Newest first; ``(rows, total)``."""
-        total = self.session.scalar(select(func.count()).select_from(CredentialRow)) or 0
+        mine = CredentialRow.organisation_id == self.organisation
+        total = self.session.scalar(select(func.count()).select_from(CredentialRow).where(mine))
         rows = self.session.scalars(
             select(CredentialRow)
+            .where(mine)
             .order_by(CredentialRow.created_at.desc(), CredentialRow.id.desc())
             .limit(limit)
             .offset(offset)
         ).all()
-        return list(rows), int(total)
+        return list(rows), int(total or 0)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.adapters.db.models_jobs import JobItemRow, JobRow
+from app.adapters.db.tenancy import organisation_of
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -56,15 +57,27 @@ def _rowcount(result: Any) -> int:
 
 
 class JobRepository:
-    def __init__(self, session: Session) -> None:
+    """Jobs of one organisation for callers (``find``, ``create``, ``get``, ``list``: the
+    organisation given, else the session's — see ``tenancy``), and the worker's operations by
+    job id (claim, lease, record, finish), which serve every organisation's queue."""
+
+    def __init__(self, session: Session, organisation: str | None = None) -> None:
         self.session = session
+        self._organisation = organisation
+
+    @property
+    def organisation(self) -> str:
+        return organisation_of(self.session, self._organisation)
 
     # --- creating ----------------------------------------------------------------------------
 
     def find(self, kind: str, target: str, content_hash: str) -> JobRow | None:
         return self.session.scalar(
             select(JobRow).where(
-                JobRow.kind == kind, JobRow.target == target, JobRow.content_hash == content_hash
+                JobRow.organisation_id == self.organisation,
+                JobRow.kind == kind,
+                JobRow.target == target,
+                JobRow.content_hash == content_hash,
             )
         )
 
@@ -88,6 +101,7 @@ class JobRepository:
             return existing, False
         job = JobRow(
             id=str(uuid.uuid4()),
+            organisation_id=self.organisation,
             kind=kind,
             target=target,
             content_hash=content_hash,
@@ -129,7 +143,9 @@ class JobRepository:
     # --- reading -----------------------------------------------------------------------------
 
     def get(self, job_id: str) -> JobRow | None:
-        return self.session.get(JobRow, job_id)
+        """The organisation's job; another organisation's is answered like a missing one."""
+        row = self.session.get(JobRow, job_id)
+        return row if row is not None and row.organisation_id == self.organisation else None
 
     def items(
         self, job_id: str, *, status: str | None = None, offset: int = 0, limit: int | None = None
@@ -157,7 +173,7 @@ class JobRepository:
         )
 
     def list(self, *, kind: str | None = None, limit: int = 50, offset: int = 0) -> list[JobRow]:
-        stmt = select(JobRow)
+        stmt = select(JobRow).where(JobRow.organisation_id == self.organisation)
         if kind is not None:
             stmt = stmt.where(JobRow.kind == kind)
         stmt = stmt.order_by(JobRow.created_at.desc(), JobRow.id).offset(offset).limit(limit)

@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The head revision(s) of ``migrations/`` (sorted); update with every new migration.
-SCHEMA_HEADS: tuple[str, ...] = ("0009_record_integrity", "0011_qualification_labels")
+SCHEMA_HEADS: tuple[str, ...] = (
+    "0009_record_integrity",
+    "0010_identity",
+    "0011_qualification_labels",
+)
 _VERSION_TABLE = "alembic_version"
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,10 +34,21 @@ from app.adapters.db.base import Base
 
 class ProgrammeRow(Base):
     __tablename__ = "programme"
-    __table_args__ = (Index("ix_programme_framework_level_code", "framework", "level_code"),)
+    __table_args__ = (
+        Index("ix_programme_framework_level_code", "framework", "level_code"),
+        UniqueConstraint("organisation_id", "content_hash"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID4 as text
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # the tenant (migration 0010_identity); repositories filter on it in every query
+    organisation_id: Mapped[str] = mapped_column(
+        String(63),
+        ForeignKey("organisation.id"),
+        index=True,
+        nullable=False,
+        server_default=text("'default'"),  # rows from before tenancy; writes name their own
+    )
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     title: Mapped[str] = mapped_column(Text, nullable=False)
     code: Mapped[str | None] = mapped_column(String(100))
     award: Mapped[str | None] = mapped_column(String(500))

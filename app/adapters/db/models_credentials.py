@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.adapters.db.base import Base
@@ -18,9 +18,18 @@ from app.adapters.db.base import Base
 
 class CredentialRow(Base):
     __tablename__ = "credential"
+    __table_args__ = (UniqueConstraint("organisation_id", "content_hash"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID4 as text
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # the tenant (migration 0010_identity); repositories filter on it in every query
+    organisation_id: Mapped[str] = mapped_column(
+        String(63),
+        ForeignKey("organisation.id"),
+        index=True,
+        nullable=False,
+        server_default=text("'default'"),  # rows from before tenancy; writes name their own
+    )
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     source_format: Mapped[str] = mapped_column(String(16), nullable=False)
     title: Mapped[str | None] = mapped_column(Text)
     credential: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,11 +37,19 @@ from app.adapters.db.base import Base
 class JobRow(Base):
     __tablename__ = "job"
     __table_args__ = (
-        UniqueConstraint("kind", "target", "content_hash"),
+        UniqueConstraint("organisation_id", "kind", "target", "content_hash"),
         Index("ix_job_status_lease_expires_at", "status", "lease_expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID4 as text
+    # the tenant (migration 0010_identity); repositories filter on it in every query
+    organisation_id: Mapped[str] = mapped_column(
+        String(63),
+        ForeignKey("organisation.id"),
+        index=True,
+        nullable=False,
+        server_default=text("'default'"),  # rows from before tenancy; writes name their own
+    )
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
     target: Mapped[str] = mapped_column(String(64), nullable=False)
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -31,6 +31,7 @@ from app.adapters.db.models_recognition import (
     RecognitionReviewRow,
     RecognitionSubjectRow,
 )
+from app.adapters.db.tenancy import organisation_of
 from app.core.errors import NotFound
 from app.core.records import (
     GENESIS,
@@ -70,6 +71,9 @@ class NewRecord:
     # The learner (id, name, identifiers): stored apart, committed to. None: read from the
     # stored credential, the one place the learner is kept on import.
     subject: dict[str, Any] | None = None
+    # The principal who asked for the recommendation (the four-eyes rule compares reviewers
+    # with it); None only for records made outside an authenticated request.
+    created_by: str | None = None
 
 
 def _hashed_content(row: RecognitionRecordRow) -> dict[str, Any]:
@@ -114,8 +118,17 @@ def _review_content(row: RecognitionReviewRow) -> dict[str, Any]:
 
 
 class RecognitionRepository:
-    def __init__(self, session: Session) -> None:
+    """Records of one organisation (``get``, ``list``, precedents, reviews: the organisation
+    given, else the session's — see ``tenancy``); the hash chain itself is one for the whole
+    database, so chain-wide checks (``verify_all``, checkpoints) are not per organisation."""
+
+    def __init__(self, session: Session, organisation: str | None = None) -> None:
         self.session = session
+        self._organisation = organisation
+
+    @property
+    def organisation(self) -> str:
+        return organisation_of(self.session, self._organisation)
 
     def lock_chain(self) -> None:
         """Hold the chain's append lock until this transaction ends.
@@ -157,6 +170,8 @@ class RecognitionRepository:
         )
         row = RecognitionRecordRow(
             id=str(uuid.uuid4()),
+            organisation_id=self.organisation,
+            created_by=new.created_by,
             seq=(head.seq + 1) if head else 1,
             created_at=_now(),
             input_hash=new.input_hash,
@@ -196,7 +211,8 @@ class RecognitionRepository:
 
     def get(self, record_id: str) -> RecognitionRecordRow:
         row = self.session.get(RecognitionRecordRow, record_id)
-        if row is None:
+        # another organisation's record is answered exactly like a missing one
+        if row is None or row.organisation_id != self.organisation:
             raise NotFound(f"No recognition record {record_id!r}.")
         return row
 
@@ -373,7 +389,9 @@ class RecognitionRepository:
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[RecognitionRecordRow], int]:
-        query = select(RecognitionRecordRow)
+        query = select(RecognitionRecordRow).where(
+            RecognitionRecordRow.organisation_id == self.organisation
+        )
         for column, value in (
             (RecognitionRecordRow.purpose, purpose),
             (RecognitionRecordRow.outcome, outcome),
@@ -400,7 +418,10 @@ class RecognitionRepository:
         query = (
             select(RecognitionRecordRow)
             .options(defer(RecognitionRecordRow.payload))
-            .where(RecognitionRecordRow.target_framework == target_framework)
+            .where(
+                RecognitionRecordRow.organisation_id == self.organisation,
+                RecognitionRecordRow.target_framework == target_framework,
+            )
         )
         if qualification_id is not None:
             query = query.where(RecognitionRecordRow.qualification_id == qualification_id)

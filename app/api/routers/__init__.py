@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.routers import (
+    admin,
     articulation,
     catalogue,
     credentials,
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     recognitions.router,
     articulation.router,
     pathways.router,
+    admin.router,
 ]

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.adapters.importers.detect import parse_format
 from app.adapters.importers.plain import plain_json_schema
 from app.adapters.importers.signed import require_compact
+from app.api.auth import PrincipalDep, log_personal_read
 from app.api.deps import RegistryDep, SessionDep, SettingsDep
 from app.api.problems import UNSUPPORTED_MEDIA, ApiProblem, problem_for, problem_responses
 from app.api.schemas.credentials import (
@@ -26,6 +27,7 @@ from app.api.schemas.credentials import (
 )
 from app.api.schemas.frameworks import DataReleaseOut
 from app.core.credentials import CredentialInputError
+from app.core.identity import Permission
 from app.services.credentials import CredentialService, StoredCredential
 
 router = APIRouter(tags=["credentials"])
@@ -314,8 +316,22 @@ def get_credential(
     service: Service,
     session: SessionDep,
     registry: RegistryDep,
+    principal: PrincipalDep,
 ) -> CredentialRecord:
-    return _record(service.get(session, credential_id), registry)
+    record = _record(service.get(session, credential_id), registry)
+    if record.credential.learner is not None:
+        # The learner is personal data: readers do not see it; whoever does is logged.
+        if not principal.can(Permission.PERSONAL_READ):
+            record.credential.learner = None
+        else:
+            log_personal_read(
+                session,
+                principal,
+                record_kind="credential",
+                record_ids=[credential_id],
+                action="read-learner",
+            )
+    return record
 
 
 @router.get(
@@ -323,8 +339,17 @@ def get_credential(
     summary="The document as received (JSON, or the compact JWS for signed tokens)",
     responses=problem_responses(404),
 )
-def get_original(credential_id: str, service: Service, session: SessionDep) -> Any:
+def get_original(
+    credential_id: str, service: Service, session: SessionDep, principal: PrincipalDep
+) -> Any:
     original, text, source_format = service.original(session, credential_id)
+    log_personal_read(
+        session,
+        principal,
+        record_kind="credential",
+        record_ids=[credential_id],
+        action="read-original",
+    )
     if text is not None:
         media = "text/csv" if source_format == "csv" else "application/jwt"
         return Response(content=text, media_type=media)

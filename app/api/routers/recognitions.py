@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.api import records as record_versions
+from app.api.auth import PrincipalDep
 from app.api.deps import SessionDep, SettingsDep, TransferDep
 from app.api.problems import problem_responses
 from app.api.schemas.recognitions import (
@@ -39,7 +40,7 @@ RecognitionDep = Annotated[RecognitionService, Depends(get_recognition)]
     responses=problem_responses(404, 409, 413, 422),
 )
 def create_recognition(
-    body: RecognitionRequest, session: SessionDep, service: RecognitionDep
+    body: RecognitionRequest, session: SessionDep, service: RecognitionDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     command = RecognitionCommand(
         target=body.target,
@@ -50,6 +51,7 @@ def create_recognition(
         qualification_id=body.qualification_id,
         as_of=body.as_of,
         language=body.language,
+        created_by=principal.id,
     )
     return service.recommend(session, command)
 
@@ -141,8 +143,11 @@ def review_recognition(
     session: SessionDep,
     service: RecognitionDep,
     response: Response,
+    principal: PrincipalDep,
     if_match: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> dict[str, Any]:
+    # Who may review comes before which version is reviewed (the four-eyes rule, issue 12).
+    service.check_reviewer(session, record_id, principal.id)
     # Checked under the chain lock, held until the commit: of two concurrent reviews of one
     # version, exactly one is stored.
     record_versions.check_review_version(
@@ -153,7 +158,10 @@ def review_recognition(
         record_id,
         ReviewCommand(
             action=body.action,
-            reviewer=body.reviewer,
+            # The reviewer is who authenticated, never what the body says (issue 12): a body
+            # ``reviewer`` is accepted for compatibility and ignored.
+            reviewer=principal.label,
+            reviewer_id=principal.id,
             reason=body.reason,
             outcome=Outcome(body.outcome) if body.outcome else None,
             conditions=tuple(body.conditions),

@@ -40,7 +40,13 @@ class ReviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["confirm", "amend"]
-    reviewer: str = Field(min_length=1, max_length=200)
+    reviewer: str | None = Field(
+        None,
+        max_length=200,
+        deprecated=True,
+        description="Ignored, accepted for compatibility: the reviewer recorded is the "
+        "authenticated principal",
+    )
     reason: str = Field(min_length=1, max_length=5000)
     outcome: OutcomeName | None = Field(None, description="Required to amend")
     conditions: list[str] = Field(default_factory=list, max_length=50)
