@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from app.core.errors import InvalidInput
-from app.core.graph import QF_EHEA_ID, NodeKey, graph_from_release
+from app.core.graph import QF_EHEA_ID, NodeKey, graph_from_release, level_edges
 from app.core.identifiers import IdentifierIndex
 from app.core.levels import compare_level, compare_matrix, eqf_levels_of
 from app.core.qualification_search import NameIndex, name_tokens
@@ -22,6 +22,7 @@ from app.core.release import Release
 from app.core.types import (
     EQF_ID,
     Comparison,
+    EdgeKind,
     Framework,
     Level,
     LevelEdge,
@@ -92,6 +93,12 @@ class Registry:
 
     def eqf_edges(self, key: LevelKey, as_of: dt.date | None = None) -> list[LevelEdge]:
         return eqf_levels_of(self.graph, key, as_of)
+
+    def qf_ehea_placements(self, key: LevelKey) -> list[LevelEdge]:
+        """The QF-EHEA cycle placements recorded for a national level (docs/levels.md)."""
+        if key.framework == QF_EHEA_ID:
+            return []
+        return [e for e in level_edges(self.graph, key) if e.kind is EdgeKind.QF_EHEA_PLACEMENT]
 
     # --- comparison -----------------------------------------------------------------------
 

@@ -69,7 +69,9 @@ def list_frameworks(
 def get_level(framework: str, code: str, registry: RegistryDep) -> LevelResponse:
     level = registry.level_in(framework, code, field="code")
     return LevelResponse(
-        **LevelOut.of(level, registry.eqf_edges(level.key)).model_dump(),
+        **LevelOut.of(
+            level, registry.eqf_edges(level.key), registry.qf_ehea_placements(level.key)
+        ).model_dump(),
         data_release=DataReleaseOut.of(registry.release),
     )
 
@@ -83,7 +85,10 @@ def get_level(framework: str, code: str, registry: RegistryDep) -> LevelResponse
 )
 def get_framework(framework: str, registry: RegistryDep) -> FrameworkDetailResponse:
     f = registry.framework(framework, field="framework")
-    levels = [LevelOut.of(lvl, registry.eqf_edges(lvl.key)) for lvl in f.levels]
+    levels = [
+        LevelOut.of(lvl, registry.eqf_edges(lvl.key), registry.qf_ehea_placements(lvl.key))
+        for lvl in f.levels
+    ]
     return FrameworkDetailResponse(
         **FrameworkOut.of(f).model_dump(),
         levels=levels,
@@ -101,7 +106,9 @@ def get_framework(framework: str, registry: RegistryDep) -> FrameworkDetailRespo
 def resolve_level(identifier: str, registry: RegistryDep) -> LevelResponse:
     level = registry.level(identifier, field="identifier")
     return LevelResponse(
-        **LevelOut.of(level, registry.eqf_edges(level.key)).model_dump(),
+        **LevelOut.of(
+            level, registry.eqf_edges(level.key), registry.qf_ehea_placements(level.key)
+        ).model_dump(),
         data_release=DataReleaseOut.of(registry.release),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
@@ -63,6 +64,29 @@ class EqfLevelRef(BaseModel):
         )
 
 
+class QfEheaPlacementOut(BaseModel):
+    cycle: str = Field(description="QF-EHEA cycle: short | first | second | third")
+    match_type: str = Field(
+        description="SKOS relation from the level to the cycle; 'related' when the level also "
+        "holds qualifications outside higher education (only some of its types are in the cycle)"
+    )
+    confidence: float = Field(ge=0, le=1)
+    confidence_class: str
+    source: list[SourceOut]
+    basis: str | None = None
+
+    @classmethod
+    def of(cls, e: LevelEdge) -> QfEheaPlacementOut:
+        return cls(
+            cycle=e.target.code,
+            match_type=e.match_type.value,
+            confidence=e.confidence,
+            confidence_class=e.confidence_class.value,
+            source=[SourceOut.of(s) for s in e.sources],
+            basis=e.basis,
+        )
+
+
 class DescriptorsOut(BaseModel):
     knowledge: str | None = None
     skills: str | None = None
@@ -88,9 +112,16 @@ class LevelOut(BaseModel):
     credit_range: CreditRangeOut | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    qf_ehea: list[QfEheaPlacementOut] = Field(
+        default_factory=list,
+        description="The QF-EHEA cycle the national referencing places the level in (empty: not "
+        "recorded, and no cycle is inferred from the EQF level)",
+    )
 
     @classmethod
-    def of(cls, level: Level, eqf_edges: list[LevelEdge]) -> LevelOut:
+    def of(
+        cls, level: Level, eqf_edges: list[LevelEdge], placements: Sequence[LevelEdge] = ()
+    ) -> LevelOut:
         d = level.descriptors
         c = level.credit_range
         return cls(
@@ -115,6 +146,7 @@ class LevelOut(BaseModel):
             else None,
             valid_from=level.validity.valid_from,
             valid_to=level.validity.valid_to,
+            qf_ehea=[QfEheaPlacementOut.of(e) for e in placements],
         )
 
 
