@@ -130,6 +130,20 @@ class Learner:
 
 
 @dataclass(frozen=True, slots=True)
+class Alignment:
+    """A published alignment to a framework item (OB 3.0 ``alignment``): kept as what it is,
+    a link to a CASE/CTDL/framework target, not as a learning outcome of the credential."""
+
+    target_name: str | None = None
+    target_url: str | None = None
+    target_type: str | None = None  # as published: CFItem, ceasn:Competency, ext:EQF ...
+    target_framework: str | None = None
+    target_code: str | None = None
+    target_description: str | None = None
+    kind: str | None = None  # CASE, CTDL, EQF, NQF, ESCO, quality assurance, or framework
+
+
+@dataclass(frozen=True, slots=True)
 class SkillRef:
     uri: str
     label: str | None = None
@@ -333,6 +347,7 @@ class MicroCredential:
     grade: str | None = None
     stackability: Stackability = field(default_factory=Stackability)
     further_information: str | None = None
+    alignments: tuple[Alignment, ...] = ()  # framework targets as published (OB 3.0)
     language: str | None = None
     languages: tuple[str, ...] = ()
     # every language of a text field, keyed by its path in the normalised form
@@ -998,6 +1013,18 @@ def credential_to_json(c: MicroCredential) -> dict[str, Any]:
             "statement": c.stackability.statement,
         },
         "further_information": c.further_information,
+        "alignments": [
+            {
+                "target_name": a.target_name,
+                "target_url": a.target_url,
+                "target_type": a.target_type,
+                "target_framework": a.target_framework,
+                "target_code": a.target_code,
+                "target_description": a.target_description,
+                "kind": a.kind,
+            }
+            for a in c.alignments
+        ],
         "source_format": c.source_format.value,
         "language": c.language,
         "languages": list(c.languages),
@@ -1116,6 +1143,11 @@ def credential_from_json(d: Mapping[str, Any]) -> MicroCredential:
             statement=stack.get("statement"),
         ),
         further_information=d.get("further_information"),
+        alignments=tuple(
+            Alignment(**{k: a.get(k) for k in Alignment.__dataclass_fields__})
+            for a in d.get("alignments") or ()
+            if isinstance(a, Mapping)
+        ),
         language=d.get("language"),
         languages=tuple(d.get("languages", [])),
         translations={k: dict(v) for k, v in (d.get("translations") or {}).items()},

@@ -158,6 +158,10 @@ class Collector:
             uri = item.ref()
             if uri and not label:
                 label = concept_label(uri)
+            notation = item.get("notation")
+            if not (uri or label) and notation is not None:
+                # a concept given by its code only (DC4EU: {"notation": "ECTS"})
+                label = notation.scalar()
             concept = Concept(label=label, uri=uri)
             return concept if concept else None
         return None

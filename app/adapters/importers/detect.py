@@ -56,6 +56,14 @@ def detect_format(document: Mapping[str, Any], context: ContextReport) -> Source
         return SourceFormat.OB3
     if looks_plain(document):
         return SourceFormat.PLAIN
+    if "VerifiableCredential" in types:
+        others = sorted(types - {"VerifiableCredential"}) or ["none"]
+        raise UnsupportedCredentialFormat(
+            "/type",
+            f"this W3C verifiable credential (type {', '.join(others)}) is neither an ELM v3/EDC "
+            "credential nor an Open Badges 3.0 credential, and its subject carries no claim or "
+            "achievement Passerelle reads; force a format with ?format=elm|ob3 if it is one",
+        )
     raise UnsupportedCredentialFormat(
         "",
         "the document is not a credential Passerelle reads: expected an ELM v3/EDC credential, "

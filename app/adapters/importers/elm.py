@@ -51,6 +51,7 @@ from app.core.credentials import (
     UnsupportedCredentialFormat,
     WarningCode,
     duration_hours,
+    eqf_from_identifier,
 )
 
 _CLAIM_PREFERENCE = ("LearningAchievement", "LearningActivity", "LearningAssessment")
@@ -67,7 +68,8 @@ def import_elm(document: Mapping[str, Any], options: ImportOptions) -> ImportedC
         raise UnsupportedCredentialFormat(
             "/credentialSubject", "an ELM credential needs a credentialSubject object"
         )
-    claims = index.objects(subject.get("hasClaim"))
+    # DC4EU's EDC-W3C profile names the claim ``hasCredential``
+    claims = index.objects(subject.get("hasClaim", "hasCredential"))
     if not claims:
         raise UnsupportedCredentialFormat(
             f"{subject.pointer}/hasClaim",
@@ -118,6 +120,7 @@ def import_elm(document: Mapping[str, Any], options: ImportOptions) -> ImportedC
         root.get("issuanceDate"),
         root.get("dateIssued"),
         *awarding_dates,
+        claim.get("awardingDate"),
         root.get("validFrom"),
     ):
         issued_on = parse_date(candidate, col, "issued_on")
@@ -131,8 +134,8 @@ def import_elm(document: Mapping[str, Any], options: ImportOptions) -> ImportedC
 
     learner = reader.learner(subject)
     outcomes = reader.outcomes(spec) if spec is not None else ()
-    level = reader.level(spec) if spec is not None else CredentialLevel()
-    credits = reader.credits(spec) if spec is not None else None
+    level = reader.level(spec, claim)
+    credits = reader.credits(spec, claim)
     hours, published = reader.workload(claim, spec)
     assessment, grade, id_verification = reader.assessment(claim, spec)
     participation = reader.participation(claim, spec)
@@ -323,26 +326,46 @@ class _ElmReader:
                 out.append(SkillRef(uri=concept.uri, label=concept.label))
         return tuple(out)
 
-    def level(self, spec: Node) -> CredentialLevel:
+    def _eqf_identifier(self, node: Node | None) -> str | None:
+        """The EQF level as published: an EQF URI, else whichever of the URI, ``notation``
+        (DC4EU writes ``{"notation": "6"}`` or ``"6"``) and label names a level 1-8."""
+        concept = self.col.concept(node, self.index)
+        item = self.index.deref(node.first()) if node is not None else None
+        notation = item.get("notation") if item is not None else None
+        candidates = [
+            concept.uri if concept else None,
+            notation.scalar() if notation is not None else None,
+            concept.label if concept else None,
+        ]
+        for candidate in candidates:
+            if candidate and eqf_from_identifier(candidate) is not None:
+                return candidate
+        return next((c for c in candidates if c), None)
+
+    def level(self, spec: Node | None, claim: Node) -> CredentialLevel:
         col = self.col
-        eqf_node = spec.get("eqfLevel")
-        eqf = col.concept(eqf_node, self.index)
-        nqf_node = spec.get("nqfLevel")
+        holders = [h for h in (spec, claim) if h is not None]
+        eqf_node = next((n for h in holders if (n := h.get("eqfLevel")) is not None), None)
+        eqf_id = self._eqf_identifier(eqf_node)
+        nqf_node = next((n for h in holders if (n := h.get("nqfLevel")) is not None), None)
         nqf = col.concept(nqf_node, self.index)
-        if eqf is not None and eqf.uri:
+        if eqf_id is not None:
             col.found("level.eqf", eqf_node.first())  # type: ignore[union-attr]
         if nqf is not None and (nqf.uri or nqf.label):
             col.found("level.nqf", nqf_node.first())  # type: ignore[union-attr]
         return CredentialLevel(
-            eqf_identifier=(eqf.uri or eqf.label) if eqf else None,
+            eqf_identifier=eqf_id,
             nqf_identifier=(nqf.uri or nqf.label) if nqf else None,
             nqf_published_label=nqf.label if nqf else None,
         )
 
-    def credits(self, spec: Node) -> Credits | None:
+    def credits(self, spec: Node | None, claim: Node) -> Credits | None:
         col = self.col
         found: list[tuple[Credits, Node]] = []
-        for point in self.index.objects(spec.get("creditPoint")):
+        points = self.index.objects(spec.get("creditPoint")) if spec is not None else []
+        # ELM v3 puts the credits a learner received on the claim (``creditReceived``)
+        points = points or self.index.objects(claim.get("creditReceived"))
+        for point in points:
             system_concept = col.concept(point.get("framework"), self.index)
             value = parse_number(point.get("point"), col, "credit value")
             if value is None:

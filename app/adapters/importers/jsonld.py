@@ -216,7 +216,14 @@ def processing_reason(document: Any, report: ContextReport) -> str | None:
             for key, value in node.items():
                 if key.startswith("@"):
                     if key == "@context" and node is not document:
-                        return "a nested @context"
+                        # embedded credentials (OB endorsements) repeat the bundled contexts,
+                        # which change no term; anything else may
+                        entries = value if isinstance(value, list) else [value]
+                        if not all(
+                            isinstance(e, str) and normalise_url(e) in _by_url() for e in entries
+                        ):
+                            return "a nested @context"
+                        continue
                     if key not in _COMPACT_KEYWORDS:
                         return f"the keyword {key}"
                 elif ":" in key:

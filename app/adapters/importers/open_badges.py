@@ -7,23 +7,28 @@ Standard OB 3.0 properties read: ``issuer`` (Profile ``name``, ``address/address
 ``description``, ``criteria``, ``alignment``, ``creditsAvailable``, ``resultDescription``,
 ``inLanguage``).
 
-Alignments: a ``targetUrl`` under ``http://data.europa.eu/snb/eqf/`` (or ``targetType``
-``ext:EQF``, or a ``targetFramework`` naming the EQF with a ``targetCode``) gives the EQF level;
-``http://data.europa.eu/snb/qdr/...`` (or ``ext:NQF``) the NQF level; an ESCO skill URI a
-learning outcome with that skill; ``ext:QualityAssurance`` a quality-assurance entry; competency
-alignments (``CFItem``, ``ceasn:Competency``, ``ext:LearningOutcome``) further outcomes.
+Alignments are kept as published in ``alignments``, each with the kind of target it names (CASE
+``CFItem``, CTDL ``ceasn:``/``ceterms:``, EQF, NQF, ESCO, quality assurance, other framework);
+they are never learning outcomes. Besides, a ``targetUrl`` under ``http://data.europa.eu/snb/eqf/``
+(or ``targetType`` ``ext:EQF``, or a ``targetFramework`` naming the EQF with a ``targetCode``)
+gives the EQF level; ``http://data.europa.eu/snb/qdr/...`` (or ``ext:NQF``) the NQF level;
+``ext:QualityAssurance`` a quality-assurance entry.
 
 European micro-credential extensions in common use are read from the achievement, the subject,
 the credential and any nested ``...Extension`` object, by these member names (case-insensitive):
 ECTS (``ECTS``, ``ects``, ``ectsCredits``), EQF level (``EQF``, ``eqfLevel``), NQF level (``NQF``,
 ``nqfLevel``), study load in hours or ISO 8601 (``studyLoad``, ``workload``,
-``volumeOfLearning``), assessment type (``assessmentType``), participation form
-(``participationType``, ``participationForm``, ``formOfParticipation``, ``learningMode``),
+``volumeOfLearning``; Edubadges ``SBU`` and ``timeInvestment``, in hours), assessment type
+(``assessmentType``), participation form (``participationType``, ``participationForm``,
+``formOfParticipation``, ``learningMode``),
 learning setting (``learningSetting``), identity verification (``supervisionType``,
 ``idVerification``, ``identityChecked``), quality assurance (``qualityAssurance``), prerequisites
 (``prerequisites``, ``entryRequirements``), learning outcomes (``learningOutcomes``,
 ``learningOutcome``), stackability (``stackability``, ``isPartOf``, ``hasPart``) and further
-information (``furtherInformation``).
+information (``furtherInformation``). An Edubadges ``EducredentialAchievement`` states what the
+learner achieved in ``criteria.narrative``: without other outcome statements, each line of it is
+read as a learning outcome (the shape of the Edubadges OB 3.0 examples,
+``educredentials/obv3-examples``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from app.adapters.importers.base import Collector, IdIndex, ImportOptions, parse
 from app.adapters.importers.jsonld import Node, local_name
 from app.adapters.importers.vocab import country_code, language_code
 from app.core.credentials import (
+    Alignment,
     Assessment,
     Concept,
     CredentialLevel,
@@ -49,7 +55,6 @@ from app.core.credentials import (
     Participation,
     Proof,
     QualityAssurance,
-    SkillRef,
     SourceFormat,
     Stackability,
     UnsupportedCredentialFormat,
@@ -61,15 +66,21 @@ OB_CREDENTIAL_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"}
 _EQF_URL = re.compile(r"^https?://data\.europa\.eu/snb/eqf/", re.IGNORECASE)
 _QDR_URL = re.compile(r"^https?://data\.europa\.eu/snb/qdr/", re.IGNORECASE)
 _ESCO_SKILL = re.compile(r"^https?://data\.europa\.eu/esco/(skill|isco|occupation)/", re.IGNORECASE)
-_COMPETENCY_TYPES = frozenset(
-    {"cfitem", "ceasn:competency", "ext:learningoutcome", "ext:skill", "ext:competency"}
-)
 
 _EXT = {
     "ects": ("ects", "ectscredits", "ectspoints", "ects_credits"),
     "eqf": ("eqf", "eqflevel", "eqf_level"),
     "nqf": ("nqf", "nqflevel", "nqf_level"),
-    "workload": ("studyload", "studyloadhours", "workload", "volumeoflearning", "notionalworkload"),
+    # Edubadges: SBU (studiebelastingsuren, study-load hours) and timeInvestment, in hours
+    "workload": (
+        "studyload",
+        "studyloadhours",
+        "workload",
+        "volumeoflearning",
+        "notionalworkload",
+        "sbu",
+        "timeinvestment",
+    ),
     "assessment": ("assessmenttype", "typeofassessment", "assessment"),
     "participation": (
         "participationtype",
@@ -145,7 +156,12 @@ def import_open_badges(document: Mapping[str, Any], options: ImportOptions) -> I
 
     learner = reader.learner(subject) if subject is not None else None
     alignments = index.objects(achievement.get("alignment"))
-    outcomes = reader.outcomes(alignments)
+    outcomes = reader.outcomes()
+    edubadges = "EducredentialAchievement" in achievement.types()
+    narrative_used = False
+    if not outcomes and edubadges:
+        outcomes = reader.narrative_outcomes(achievement)
+        narrative_used = bool(outcomes)
     level = reader.level(alignments)
     credits = reader.credits(achievement, subject)
     hours, published = reader.workload()
@@ -156,7 +172,9 @@ def import_open_badges(document: Mapping[str, Any], options: ImportOptions) -> I
     prerequisites = reader.text_ext("prerequisites", "prerequisites")
     grade = reader.grade(subject, achievement) if subject is not None else None
     stackability = reader.stackability()
-    further = reader.text_ext("further", "further_information") or reader.criteria(achievement)
+    further = reader.text_ext("further", "further_information") or (
+        None if narrative_used else reader.criteria(achievement)
+    )
 
     proof = Proof()
     proof_node = root.get("proof")
@@ -195,6 +213,7 @@ def import_open_badges(document: Mapping[str, Any], options: ImportOptions) -> I
         grade=grade,
         stackability=stackability,
         further_information=further,
+        alignments=reader.alignments(alignments),
         language=col.main_language(declared),
         languages=tuple(col.languages),
         translations=col.translations,
@@ -223,6 +242,23 @@ def _extensions(holders: list[Node | None]) -> dict[str, Node]:
                     continue
                 out.setdefault(folded, child)
     return out
+
+
+def _alignment_kind(kind: str, url: str | None) -> str:
+    """What an alignment's target is (targetType as published, else its URL)."""
+    if kind == "cfitem" or kind.startswith("cf"):
+        return "CASE"
+    if kind.startswith(("ceasn:", "ceterms:", "ctdl")):
+        return "CTDL"
+    if kind in ("ext:eqf", "eqf") or (url and _EQF_URL.match(url)):
+        return "EQF"
+    if kind in ("ext:nqf", "nqf") or (url and _QDR_URL.match(url)):
+        return "NQF"
+    if kind in ("ext:qualityassurance", "qualityassurance"):
+        return "quality assurance"
+    if (url and _ESCO_SKILL.match(url)) or "esco" in kind:
+        return "ESCO"
+    return "framework"
 
 
 def _alignment_type(a: Node) -> str:
@@ -296,7 +332,8 @@ class _ObReader:
             self.col.found("learner", subject.get("id"))
         return learner if learner.identified else None
 
-    def outcomes(self, alignments: list[Node]) -> tuple[LearningOutcome, ...]:
+    def outcomes(self) -> tuple[LearningOutcome, ...]:
+        """Outcome statements of the extensions; alignments are never outcomes."""
         col = self.col
         out: list[LearningOutcome] = []
         statements = self.find("outcomes")
@@ -311,29 +348,42 @@ class _ObReader:
             if text:
                 out.append(LearningOutcome(text=text))
                 col.add_source("learning_outcomes", item.pointer)
+        return tuple(out)
+
+    def narrative_outcomes(self, achievement: Node) -> tuple[LearningOutcome, ...]:
+        """Edubadges states what the learner achieved in ``criteria.narrative`` (its
+        ``EducredentialAchievement`` has no other outcome member): one outcome per line."""
+        criteria = self.index.object(achievement.get("criteria"))
+        narrative = criteria.get("narrative") if criteria is not None else None
+        text = self.col.text(narrative)
+        if narrative is None or not text:
+            return ()
+        lines = [x.strip(" -*•\t") for x in text.splitlines()]
+        out = tuple(LearningOutcome(text=line) for line in lines if line)
+        for _ in out:
+            self.col.add_source("learning_outcomes", narrative.pointer)
+        return out
+
+    def alignments(self, alignments: list[Node]) -> tuple[Alignment, ...]:
+        """Every alignment as published, with what kind of target it names."""
+        col = self.col
+        out: list[Alignment] = []
         for a in alignments:
             url_node = a.get("targetUrl")
             url = url_node.scalar() if url_node else None
-            kind = _alignment_type(a)
-            is_esco = bool(url and _ESCO_SKILL.match(url))
-            if not is_esco and kind not in _COMPETENCY_TYPES:
-                continue
-            key = f"/learning_outcomes/{len(out)}/text"
-            text = col.text(a.get("targetDescription"), None, key) or col.text(
-                a.get("targetName"), None, key
+            published = a.get("targetType")
+            aligned = Alignment(
+                target_name=col.text(a.get("targetName")),
+                target_url=url,
+                target_type=published.scalar() if published else None,
+                target_framework=col.text(a.get("targetFramework")),
+                target_code=(a.get("targetCode").scalar() if a.get("targetCode") else None),  # type: ignore[union-attr]
+                target_description=col.text(a.get("targetDescription")),
+                kind=_alignment_kind(_alignment_type(a), url),
             )
-            if not text:
-                continue
-            label = col.text(a.get("targetName"))
-            skill = (SkillRef(uri=url, label=label),) if url else ()
-            out.append(
-                LearningOutcome(
-                    text=text,
-                    esco_skills=skill if is_esco else (),
-                    other_skills=() if is_esco else skill,
-                )
-            )
-            col.add_source("learning_outcomes", a.pointer)
+            if aligned != Alignment():
+                out.append(aligned)
+                col.found("alignments", a)
         return tuple(out)
 
     def level(self, alignments: list[Node]) -> CredentialLevel:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from app.adapters.importers.base import Collector, ImportOptions
 from app.adapters.importers.vocab import concept_label, country_code
 from app.core.credentials import (
+    Alignment,
     Assessment,
     Concept,
     CredentialInputError,
@@ -153,6 +154,18 @@ class PlainStackability(_Model):
     statement: str | None = Field(default=None, max_length=1000)
 
 
+class PlainAlignment(_Model):
+    """An alignment to a framework item, kept as given (never a learning outcome)."""
+
+    target_name: str | None = Field(default=None, max_length=1000)
+    target_url: str | None = Field(default=None, max_length=2000)
+    target_type: str | None = Field(default=None, max_length=200)
+    target_framework: str | None = Field(default=None, max_length=1000)
+    target_code: str | None = Field(default=None, max_length=200)
+    target_description: str | None = Field(default=None, max_length=20000)
+    kind: str | None = Field(default=None, max_length=100)
+
+
 class PlainCredential(_Model):
     """A micro-credential in Passerelle's plain JSON form (every member optional)."""
 
@@ -190,6 +203,7 @@ class PlainCredential(_Model):
     grade: str | float | None = None
     stackability: PlainStackability | str | None = None
     further_information: str | None = Field(default=None, max_length=20000)
+    alignments: list[PlainAlignment] = Field(default_factory=list, max_length=100)
     language: str | None = Field(default=None, max_length=20)
     languages: list[str] = Field(default_factory=list, max_length=50)
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
@@ -497,6 +511,7 @@ def plain_to_credential(
         grade=grade_text or None,
         stackability=stack,
         further_information=model.further_information,
+        alignments=tuple(Alignment(**a.model_dump()) for a in model.alignments),
         language=model.language,
         languages=tuple(languages),
         translations={k: dict(v) for k, v in model.translations.items()},

@@ -132,6 +132,20 @@ class ProofOut(BaseModel):
     verification: VerificationOut = Field(default_factory=VerificationOut)
 
 
+class AlignmentOut(BaseModel):
+    target_name: str | None = None
+    target_url: str | None = None
+    target_type: str | None = Field(
+        default=None, description="As published: CFItem, ceasn:Competency, ext:EQF ..."
+    )
+    target_framework: str | None = None
+    target_code: str | None = None
+    target_description: str | None = None
+    kind: str | None = Field(
+        default=None, description="CASE, CTDL, EQF, NQF, ESCO, quality assurance or framework"
+    )
+
+
 class MicroCredentialOut(BaseModel):
     id: str | None = Field(default=None, description="The document's own id, as published")
     title: str | None = None
@@ -154,6 +168,11 @@ class MicroCredentialOut(BaseModel):
     grade: str | None = None
     stackability: StackabilityOut
     further_information: str | None = None
+    alignments: list[AlignmentOut] = Field(
+        default=[],
+        description="Alignments to framework items as published (OB 3.0), never read as "
+        "learning outcomes",
+    )
     source_format: str = Field(description="elm, ob3, plain or csv")
     language: str | None = None
     languages: list[str] = []

@@ -49,13 +49,23 @@ def test_full_micro_credential(service: CredentialService) -> None:
     assert texts == [
         "Design accessible digital learning material for an online course",
         "Evaluate the quality of open educational resources against a rubric",
-        "Develop digital learning content in several formats for a course",
-        "stimulate creativity in the team",
     ]
-    assert [s.uri for s in c.learning_outcomes[2].esco_skills] == [
-        "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a"
+    # Alignments stay alignments (ESCO skills included), never learning outcomes.
+    assert [(a.kind, a.target_name) for a in c.alignments] == [
+        ("EQF", "EQF level 6"),
+        ("NQF", "FiNQF Level 6"),
+        ("ESCO", "develop digital content"),
+        ("ESCO", "stimulate creativity in the team"),
+        ("quality assurance", "Institutional audit by the Finnish Education Evaluation Centre"),
     ]
-    assert c.learning_outcomes[2].esco_skills[0].label == "develop digital content"
+    esco = c.alignments[2]
+    assert (
+        esco.target_url == "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a"
+    )
+    assert (
+        esco.target_description
+        == "Develop digital learning content in several formats for a course"
+    )
     # EQF alignment and the NQF level URI resolved to FiNQF 6
     assert c.level.eqf == 6
     assert c.level.nqf == LevelKey("FI-FINQF", "6")
