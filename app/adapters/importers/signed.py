@@ -196,12 +196,13 @@ def decode_jws_json(
     )
     pointer = "/signatures/0/protected" if first is not document else "/protected"
     try:
-        header: dict[str, Any] = protected_header(first)
+        protected: dict[str, Any] = protected_header(first)
     except (ValueError, binascii.Error):
         raise CredentialInputError(pointer, "the protected header is not base64url JSON") from None
-    if isinstance(first.get("header"), Mapping):
-        header = {**first["header"], **header}
-    payload = _jws_json_payload(document, header, limits)
+    unprotected = first.get("header")
+    header = {**unprotected, **protected} if isinstance(unprotected, Mapping) else protected
+    # b64 counts only when protected (RFC 7797 §3); verification refuses it anywhere else
+    payload = _jws_json_payload(document, protected, limits)
     if not isinstance(payload, Mapping):
         raise CredentialInputError("/payload", "the JWS payload is not a JSON object")
     signature = first.get("signature")
