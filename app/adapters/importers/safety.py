@@ -50,6 +50,17 @@ class ImportLimits:
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]', re.DOTALL)
 
 
+def _key(part: str | int) -> str | int:
+    """A member name from its raw JSON string token (indices pass through)."""
+    if isinstance(part, int):
+        return part
+    try:
+        key = json.loads(part)
+    except ValueError:
+        return part[1:-1]
+    return key if isinstance(key, str) else part[1:-1]
+
+
 def check_depth(text: str, max_depth: int) -> None:
     """Refuse text whose brackets nest deeper than ``max_depth``, naming where.
 
@@ -66,17 +77,15 @@ def check_depth(text: str, max_depth: int) -> None:
             continue
         if tok == ":":
             if stack and stack[-1][0] == "{" and last_string is not None:
-                try:
-                    stack[-1][1] = json.loads(last_string)
-                except ValueError:
-                    stack[-1][1] = last_string[1:-1]
+                # the raw token: decoded only to name the place of a refusal
+                stack[-1][1] = last_string
         elif tok == ",":
             if stack and stack[-1][0] == "[":
                 stack[-1][1] += 1
         elif tok in "[{":
             stack.append([tok, 0 if tok == "[" else None])
             if len(stack) > max_depth:
-                parts = [p[1] for p in stack[:-1] if p[1] is not None]
+                parts = [_key(p[1]) for p in stack[:-1] if p[1] is not None]
                 raise PayloadTooLarge(
                     json_pointer(*parts),
                     f"the document nests deeper than {max_depth} levels",
