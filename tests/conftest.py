@@ -86,12 +86,15 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     """Test settings. The embedding backend is the deterministic fake unless a test asks for a
     real model (tests of the real model build their own settings), so an API test never spends
     CI time building a model index it does not look at."""
-    from app.settings import EmbeddingSettings
+    from app.settings import EmbeddingSettings, RateLimitSettings
 
     overrides.setdefault("embeddings", EmbeddingSettings(backend="fake"))
     # Every test app trusts the suite's own OIDC issuer (tests/identity.py); the clients below
     # send an admin token of the default organisation unless a test asks for another identity.
     overrides.setdefault("auth", identity.auth_settings())
+    # No rate limits unless a test asks for them (tests/api/test_hardening_limits.py): the suite
+    # sends hundreds of writes a minute as one organisation.
+    overrides.setdefault("rate_limits", RateLimitSettings(enabled=False))
     return Settings(
         database_url=database_url,
         frameworks_dir=FRAMEWORKS_DIR,

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import auth, problems, security_headers
+from app.api import auth, problems, rate_limit, security_headers
 from app.api.middleware import RequestGuard
 from app.api.routers import ROUTERS, outcomes
 from app.services import startup
@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     # before the routers: it adds the authorisation dependency to every operation they bring
     auth.install(app, settings)
+    # after authorisation (buckets are per organisation), before the routers (same reason)
+    limiter = rate_limit.install(app, settings)
     for router in ROUTERS:
         app.include_router(router)
     # Middleware: the last added runs first. Security headers (outermost), CORS, the per-address
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestGuard, max_bytes=settings.max_body_bytes, max_json_depth=settings.max_json_depth
     )
+    app.add_middleware(rate_limit.AddressLimit, limiter=limiter)
     security_headers.install(app, settings)
     # last: error responses of every operation, the ones auth declares too, as problem+json
     problems.document_problems(app)

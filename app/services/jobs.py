@@ -7,7 +7,9 @@ claim it. The worker:
 2. lets the job's :class:`JobHandler` prepare (load the target, index it);
 3. takes the next ``chunk_size`` items still ``queued``, processes them *outside* any
    transaction (the slow part), then in one short transaction records their results, adds them
-   to the progress counters and renews its lease — only if it still holds the lease;
+   to the progress counters and renews its lease — only if it still holds the lease; once the
+   job has had its time slice (``fair_slice``) and another organisation has a job waiting, it
+   gives the job back (progress kept) and claims again: organisations take turns;
 4. when no item is left, lets the handler combine the results and marks the job done.
 
 So a restart loses at most the chunk in flight: the next worker claims the job when the lease
@@ -184,6 +186,7 @@ class JobWorker:
         owner: str | None = None,
         lease: dt.timedelta = dt.timedelta(seconds=60),
         chunk_size: int = 25,
+        fair_slice: dt.timedelta = dt.timedelta(seconds=2),
         poll_interval: float = 1.0,
         max_attempts: int = 3,
         clock: Callable[[], dt.datetime] = utcnow,
@@ -194,6 +197,10 @@ class JobWorker:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
         self.chunk_size = max(1, chunk_size)
+        # Fair scheduling between organisations: after ``fair_slice`` on one job, the worker
+        # gives it back between two chunks if another organisation has a job waiting; the next
+        # claim takes the organisation served least recently (JobRepository.claim).
+        self.fair_slice = fair_slice
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
         self.clock = clock
@@ -239,6 +246,7 @@ class JobWorker:
             with scoped() as session:
                 context = handler.prepare(session, job)
             chunks = 0
+            slice_started = self.clock()
             while True:
                 if self._stop.is_set():
                     self._release(job.id)
@@ -265,6 +273,12 @@ class JobWorker:
                 chunks += 1
                 if max_chunks is not None and chunks >= max_chunks:
                     return job.id
+                if self._turn_is_over(organisation, slice_started):
+                    self._release(job.id)
+                    log.info(
+                        "job %s: given back between chunks, another organisation waits", job.id
+                    )
+                    return job.id
             with scoped() as session:
                 items = job_items(session, job.id)
                 result = handler.finalize(session, context, job, items)
@@ -276,6 +290,15 @@ class JobWorker:
         except Exception as exc:  # a job must never take the worker thread down with it
             self._failed(job.id, row.attempts, exc)
         return job.id
+
+    def _turn_is_over(self, organisation: str, slice_started: dt.datetime) -> bool:
+        now = self.clock()
+        if now - slice_started < self.fair_slice:
+            return False
+        with self.factory() as session:
+            return JobRepository(session).waiting_elsewhere(
+                organisation, kinds=list(self.handlers), now=now
+            )
 
     def _release(self, job_id: str) -> None:
         with self.factory() as session:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.adapters.db.models_jobs import JobItemRow, JobRow
 from app.adapters.db.tenancy import organisation_of
@@ -198,10 +198,20 @@ class JobRepository:
     ) -> JobRow | None:
         """Take the oldest claimable job of ``kinds`` (or job ``job_id``, if it is claimable)
         for ``owner`` until ``now + lease``."""
+        # Fair between organisations: the job of the organisation served least recently first
+        # (never served: first of all), then the oldest. An organisation is "served" when one
+        # of its jobs last moved (claimed, a chunk recorded, given back, finished).
+        served = aliased(JobRow)
+        last_served = (
+            select(func.max(served.updated_at))
+            .where(served.organisation_id == JobRow.organisation_id, served.started_at.is_not(None))
+            .correlate(JobRow)
+            .scalar_subquery()
+        )
         candidates = (
             select(JobRow.id)
             .where(JobRow.kind.in_(list(kinds)), self._claimable(now))
-            .order_by(JobRow.created_at, JobRow.id)
+            .order_by(last_served.is_(None).desc(), last_served, JobRow.created_at, JobRow.id)
         )
         if job_id is not None:
             candidates = candidates.where(JobRow.id == job_id)
@@ -228,6 +238,21 @@ class JobRepository:
                 assert job is not None
                 return job
         return None
+
+    def waiting_elsewhere(
+        self, organisation: str, *, kinds: Sequence[str], now: dt.datetime
+    ) -> bool:
+        """Whether another organisation has a claimable job of ``kinds`` (fair scheduling)."""
+        waiting = (
+            select(JobRow.id)
+            .where(
+                JobRow.kind.in_(list(kinds)),
+                JobRow.organisation_id != organisation,
+                self._claimable(now),
+            )
+            .limit(1)
+        )
+        return self.session.scalar(waiting) is not None
 
     def renew(self, job_id: str, *, owner: str, now: dt.datetime, lease: dt.timedelta) -> bool:
         """Extend the lease; False when ``owner`` no longer holds it (then stop working)."""
