@@ -49,14 +49,14 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from app.core.credits import Range
 from app.core.ports import Embedder
 from app.core.transfer.align import index_target, match_courses
-from app.core.transfer.rules import credit_check, decide, level_check
+from app.core.transfer.rules import Relate, credit_check, decide, level_check
 from app.core.transfer.types import (
     ArticulationPolicy,
     Candidate,
@@ -109,6 +109,7 @@ class Proposal:
 class ModuleResult:
     module: TargetModule
     proposals: tuple[Proposal, ...]  # best first
+    miss: str | None = None  # with no proposal: why (every miss is explained)
 
     @property
     def best(self) -> Proposal | None:
@@ -121,6 +122,7 @@ class Articulation:
     by_course: Mapping[str, tuple[str, ...]]  # course id → modules it is proposed for
     unmatched_courses: tuple[str, ...]  # courses with no proposal
     policy_version: str
+    course_misses: Mapping[str, str] = field(default_factory=dict)  # unmatched course → why
 
     @property
     def replaceable(self) -> tuple[ModuleResult, ...]:
@@ -164,8 +166,11 @@ def propose(
     target: Sequence[TargetModule],
     matches: Sequence[CourseMatch],
     policy: ArticulationPolicy,
+    relate: Relate | None = None,
 ) -> Articulation:
-    """Proposals for every module of ``target`` from the courses' matches.
+    """Proposals for every module of ``target`` from the courses' matches (``relate``: national
+    levels related in the most specific frame; without it, EQF numbers). A module or course left
+    without a proposal says why (``miss``, ``course_misses``).
 
     Steps: (1) each course's single-course proposals; a course eligible to replace several
     modules gives them its credits best-covered first (``one_to_many`` when it replaces more
@@ -191,7 +196,7 @@ def propose(
             module = modules.get(mm.module)
             if module is None:
                 continue
-            level = level_check(course, module, rules)
+            level = level_check(course, module, rules, relate)
             if level.compatible is False or mm.coverage < rules.conditional_coverage:
                 continue
             eligible.append((mm, level))
@@ -266,26 +271,98 @@ def propose(
     for code, found in contributors.items():
         if any(p.decision is Decision.REPLACE for p in proposals[code]):
             continue
-        group = _many_to_one(modules[code], found, remaining, policy)
+        group = _many_to_one(modules[code], found, remaining, policy, relate)
         proposals[code].extend(group)
 
     results = []
     by_course: dict[str, list[str]] = defaultdict(list)
     limit = policy.options.proposals_per_module
+    touching: dict[str, list[tuple[Course, ModuleMatch]]] = defaultdict(list)
+    for match in matches:
+        for mm in match.modules:
+            if match.course in by_id:
+                touching[mm.module].append((by_id[match.course], mm))
     for module in target:
         ranked = sorted(proposals.get(module.code, ()), key=_rank)[:limit]
-        results.append(ModuleResult(module, tuple(ranked)))
+        miss = None if ranked else _module_miss(module, touching[module.code], policy, relate)
+        results.append(ModuleResult(module, tuple(ranked), miss))
         for p in ranked:
             for cid in p.courses:
                 if module.code not in by_course[cid]:
                     by_course[cid].append(module.code)
     unmatched = tuple(c.id for c in courses if c.id not in by_course)
+    matched = {m.course: m for m in matches}
     return Articulation(
         modules=tuple(results),
         by_course={k: tuple(v) for k, v in by_course.items()},
         unmatched_courses=unmatched,
         policy_version=policy.version,
+        course_misses={
+            cid: _course_miss(by_id[cid], matched.get(cid), modules, policy, relate)
+            for cid in unmatched
+            if cid in by_id
+        },
     )
+
+
+def _blocker(
+    course: Course,
+    mm: ModuleMatch,
+    module: TargetModule,
+    policy: ArticulationPolicy,
+    relate: Relate | None = None,
+) -> str:
+    """Why one course's match with one module is no proposal: level, outcomes, then credits."""
+    rules = policy.rules
+    level = level_check(course, module, rules, relate)
+    best = max((p.score for p in mm.pairs), default=0.0)
+    if level.compatible is False:
+        return f"level too low: {level.reason}"
+    if mm.coverage < rules.conditional_coverage:
+        return (
+            f"no outcome above the bar: best candidate {course.id} covers {mm.coverage:.0%} of "
+            f"the outcomes (best pair score {best:.2f}; a proposal needs "
+            f"{rules.conditional_coverage:.0%} covered)"
+        )
+    credits = credit_check(course.credits_ects, module, rules)
+    if credits.sufficient is False and not credits.bridgeable:
+        return f"credits too small: {course.id}: {credits.reason}"
+    return f"{course.id}'s credits went to better-covered modules"
+
+
+def _module_miss(
+    module: TargetModule,
+    found: Sequence[tuple[Course, ModuleMatch]],
+    policy: ArticulationPolicy,
+    relate: Relate | None = None,
+) -> str:
+    if not module.outcomes:
+        return "the module publishes no learning outcomes to compare"
+    if not found:
+        return (
+            "no outcome above the bar: no incoming course has an outcome reaching the pair score "
+            "bar against this module's outcomes"
+        )
+    course, mm = max(found, key=lambda e: (e[1].coverage, max(p.score for p in e[1].pairs)))
+    return _blocker(course, mm, module, policy, relate)
+
+
+def _course_miss(
+    course: Course,
+    match: CourseMatch | None,
+    modules: Mapping[str, TargetModule],
+    policy: ArticulationPolicy,
+    relate: Relate | None = None,
+) -> str:
+    if not course.outcomes:
+        return "the course states no learning outcomes"
+    if match is None or not match.modules:
+        return "none of its outcomes scores above the bar against any module's outcomes"
+    mm = max(match.modules, key=lambda m: (m.coverage, max(p.score for p in m.pairs)))
+    module = modules.get(mm.module)
+    if module is None:
+        return "its best module is not in the programme"
+    return f"best module {module.code}: {_blocker(course, mm, module, policy, relate)}"
 
 
 def _single(
@@ -318,6 +395,7 @@ def _many_to_one(
     found: Sequence[tuple[Course, ModuleMatch]],
     remaining: Mapping[str, float | None],
     policy: ArticulationPolicy,
+    relate: Relate | None = None,
 ) -> list[Proposal]:
     """Smallest irredundant groups of courses that together replace ``module`` (exact over
     the ``group_candidates`` best-covering courses: at most C(8, 2) + C(8, 3) = 84 groups)."""
@@ -329,7 +407,7 @@ def _many_to_one(
     usable = [
         (course, mm)
         for course, mm in found
-        if level_check(course, module, rules).compatible is not False
+        if level_check(course, module, rules, relate).compatible is not False
     ]
     usable.sort(key=lambda e: (-len(e[1].covered), e[0].id))
     usable = usable[: policy.options.group_candidates]
@@ -350,7 +428,7 @@ def _many_to_one(
             group = [usable[i] for i in combo]
             brought = _group_credits([c for c, _ in group], remaining)
             credits = credit_check(brought, module, rules)
-            levels = [level_check(c, module, rules) for c, _ in group]
+            levels = [level_check(c, module, rules, relate) for c, _ in group]
             coverage = len(union) / n
             decision, reasons = decide(coverage, levels, credits, rules)
             if decision is None:

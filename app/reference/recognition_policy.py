@@ -16,6 +16,8 @@ from app.reference.schema import _Strict
 
 class _Level(_Strict):
     substantial_if_below_by: int = Field(ge=0, le=7)
+    # Below in one framework's own order or through a published crosswalk (NFQ 7 vs NFQ 8).
+    national_below_substantial: bool
 
 
 class _Workload(_Strict):
@@ -45,6 +47,9 @@ class ConfidenceModel(_Strict):
     missing_level: float = Field(gt=0, le=1)
     missing_credits: float = Field(gt=0, le=1)
     lexical_only: float = Field(gt=0, le=1)
+    weak_outcomes: float = Field(gt=0, le=1)
+    unknown_country: float = Field(gt=0, le=1)
+    unverified_signature: float = Field(gt=0, le=1)
 
 
 class RecognitionPolicyFile(_Strict):
@@ -67,6 +72,7 @@ def load_recognition_policy(path: Path) -> tuple[RecognitionPolicy, str]:
             replace_coverage=p.outcomes.replace_coverage,
             conditional_coverage=p.outcomes.conditional_coverage,
             quality_required=p.quality.required,
+            national_below_substantial=p.level.national_below_substantial,
         )
         for name, p in model.purposes.items()
     }
@@ -91,5 +97,8 @@ def load_recognition_policy(path: Path) -> tuple[RecognitionPolicy, str]:
         missing_level_confidence=model.confidence.missing_level,
         missing_credits_confidence=model.confidence.missing_credits,
         lexical_only_confidence=model.confidence.lexical_only,
+        weak_outcomes_confidence=model.confidence.weak_outcomes,
+        unknown_country_confidence=model.confidence.unknown_country,
+        unverified_signature_confidence=model.confidence.unverified_signature,
     )
     return policy, hashlib.sha256(path.read_bytes()).hexdigest()

@@ -228,12 +228,17 @@ def _range_text(r: Mapping[str, float] | None) -> str:
 
 
 def results_csv(payload: Mapping[str, Any]) -> str:
-    """One row per proposed exemption, with its evidence flattened into text columns."""
+    """One row per proposed exemption, with its evidence flattened into text columns; a module
+    without a proposal gets one row with decision ``none`` and the reason."""
     titles = {c["id"]: c.get("title") or "" for c in payload.get("courses", ())}
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_RESULT_COLUMNS)
     for module in payload.get("modules", ()):
+        if not module["proposals"]:
+            blank = [""] * (len(CSV_RESULT_COLUMNS) - 5)
+            row = [module["code"], module["title"], _range_text(module.get("credits_ects"))]
+            writer.writerow(safe_row([*row, "none", *blank, module.get("miss") or ""]))
         for p in module["proposals"]:
             levels = {lv["compatible"] for lv in p["level"]}
             level = "no" if False in levels else ("unknown" if None in levels else "yes")
@@ -397,7 +402,11 @@ class ArticulationService:
         """Results as the API shows them: (seq, course, match or None, error) per course."""
         usable = [(c, m) for _, c, m, _ in courses if m is not None]
         result = propose(
-            [c for c, _ in usable], context.modules, [m for _, m in usable], self.policy
+            [c for c, _ in usable],
+            context.modules,
+            [m for _, m in usable],
+            self.policy,
+            self.context.relate(),
         )
         by_id = {c.id: c for _, c, _, _ in courses}
         modules = [
@@ -408,6 +417,7 @@ class ArticulationService:
                 "eqf_level": r.module.eqf_level,
                 "outcomes": len(r.module.outcomes),
                 "proposals": [proposal_to_json(p, r.module, by_id) for p in r.proposals],
+                "miss": r.miss,
             }
             for r in result.modules
         ]
@@ -446,6 +456,8 @@ class ArticulationService:
                     "eqf_level": c.eqf_level,
                     "status": "failed" if error else ("done" if m is not None else "pending"),
                     "modules": list(result.by_course.get(c.id, ())),
+                    "reason": result.course_misses.get(c.id)
+                    or ("not processed yet" if m is None and error is None else None),
                     "error": error,
                 }
                 for seq, c, m, error in courses

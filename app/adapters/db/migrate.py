@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 
 #: The head revision(s) of ``migrations/`` (sorted); update with every new migration.
 SCHEMA_HEADS: tuple[str, ...] = (
-    "0009_record_integrity",
     "0010_identity",
     "0011_qualification_labels",
+    "0012_transfer_outcome",
 )
 _VERSION_TABLE = "alembic_version"
 

@@ -176,6 +176,7 @@ class ModuleResultOut(BaseModel):
     eqf_level: int | None
     outcomes: int
     proposals: list[ProposalOut]
+    miss: str | None = Field(None, description="With no proposal: why (level, outcomes, credits)")
 
 
 class CourseResultOut(BaseModel):
@@ -186,6 +187,7 @@ class CourseResultOut(BaseModel):
     eqf_level: int | None
     status: Literal["pending", "done", "failed"]
     modules: list[str]
+    reason: str | None = Field(None, description="With no module proposed: why")
     error: str | None
 
 
