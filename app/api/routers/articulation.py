@@ -25,6 +25,8 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from app.adapters.db.tenancy import bind_organisation
+from app.api.auth import PrincipalDep
 from app.api.deps import SessionDep, TransferDep
 from app.api.problems import INVALID_INPUT, UNSUPPORTED_MEDIA, ApiProblem, problem_responses
 from app.api.rate_limit import charge_batch
@@ -259,6 +261,7 @@ def articulate(body: ArticulationRequest, session: SessionDep, service: Service)
 async def submit_batch(
     request: Request,
     response: Response,
+    principal: PrincipalDep,
     qualification_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> JobOut:
     target, where, incoming = await _batch(request, qualification_id)
@@ -270,6 +273,7 @@ async def submit_batch(
         # Committed here, not by the request dependency: the 202 must only go out once the
         # job is durable, so a client polling at once finds it (and the worker can claim it).
         with app.state.sessionmaker() as session:
+            bind_organisation(session, principal.organisation)  # the caller's queue (tenancy)
             try:
                 job, created = service.submit(session, target, incoming)
             except BaseException:
