@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -228,3 +228,68 @@ def test_verify_says_what_it_cannot_prove(client: TestClient) -> None:
     # the sample names its learner: held apart from the record, not in it
     assert check["personal_data"]["status"].startswith("held apart")
     assert "Andromeda" not in json.dumps(record)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def signed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Any]]:
+    """An app whose records settings name a signing key and a checkpoints file."""
+    from app.api.main import create_app
+    from app.settings import RecordSettings
+    from tests.conftest import _backend_url, make_settings
+
+    keys = tmp_path_factory.mktemp("records-keys")
+    records_settings = RecordSettings(
+        signing_key=keys / "records.pem", checkpoints_file=keys / "checkpoints.jsonl"
+    )
+    settings = make_settings(
+        _backend_url(request.param, tmp_path_factory, "recordsigned"), records=records_settings
+    )
+    with TestClient(create_app(settings), headers=_identity()) as client:
+        yield client, records_settings
+
+
+def test_verify_with_checkpoints_says_what_is_proved_and_catches_a_deleted_review(
+    signed: tuple[TestClient, Any],
+) -> None:
+    from app.services import records
+
+    client, settings = signed
+    record = _recognise(client)
+    rid = record["id"]
+    assert (
+        client.post(
+            f"/v1/recognitions/{rid}/review",
+            json={**CONFIRM, "based_on": record["record"]["record_hash"]},
+            headers=reviewer(),
+        ).status_code
+        == 200
+    )
+    key = records.generate_signing_key(settings.signing_key, overwrite=True)
+    with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        document = records.create_checkpoint(session, key)
+        session.commit()
+    records.append_checkpoint(settings.checkpoints_file, document)
+
+    check = client.get(f"/v1/recognitions/{rid}/verify").json()
+    assert check["valid"] is True, check
+    assert check["checkpoint"]["head_seq"] == record["seq"]
+    assert check["proves"] and check["problems"] == []
+    later = _recognise(client)
+    after = client.get(f"/v1/recognitions/{later['id']}/verify").json()
+    assert after["valid"] is True and after["checkpoint"] is None
+    assert any("after the last checkpoint" in c for c in after["cannot_prove"])
+
+    # a database administrator deletes the last review, triggers out of the way
+    with client.app.state.engine.begin() as conn:  # type: ignore[attr-defined]
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE recognition_review DISABLE TRIGGER ALL"))
+        else:
+            conn.execute(text("DROP TRIGGER recognition_review_no_delete"))
+        conn.execute(text("DELETE FROM recognition_review"))
+    tampered = client.get(f"/v1/recognitions/{rid}/verify").json()
+    assert tampered["valid"] is False
+    assert any("reviews signed at the checkpoint" in p for p in tampered["problems"])

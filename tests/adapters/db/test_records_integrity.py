@@ -111,12 +111,17 @@ def test_replace_and_truncate_are_refused(factory: sessionmaker[Session]) -> Non
     with factory() as session:
         rid = _record(session)
         session.commit()
+        RecognitionRepository(session).add_review(
+            rid, action="confirm", outcome="full", reviewer="A", reason="ok", payload={}
+        )
+        session.commit()
         if session.get_bind().dialect.name == "sqlite":
             attacks = [
                 f"INSERT OR REPLACE INTO recognition_record SELECT * FROM recognition_record "
                 f"WHERE id = '{rid}'",
                 f"REPLACE INTO recognition_record SELECT * FROM recognition_record "
                 f"WHERE id = '{rid}'",
+                "INSERT OR REPLACE INTO recognition_review SELECT * FROM recognition_review",
             ]
         else:
             attacks = [
@@ -125,12 +130,15 @@ def test_replace_and_truncate_are_refused(factory: sessionmaker[Session]) -> Non
                 # replica mode skips ordinary triggers; ours are ENABLE ALWAYS
                 "SET session_replication_role = replica; DELETE FROM recognition_review; "
                 "DELETE FROM recognition_record",
+                "SET session_replication_role = replica; UPDATE recognition_review "
+                "SET reason = 'changed'",
             ]
         for attack in attacks:
             with pytest.raises(DBAPIError, match="append-only"):
                 session.execute(text(attack))
             session.rollback()
         assert session.scalar(text("SELECT count(*) FROM recognition_record")) == 1
+        assert session.scalar(text("SELECT reason FROM recognition_review")) == "ok"
 
 
 # --- concurrency -----------------------------------------------------------------------------
