@@ -26,6 +26,7 @@ from app.adapters.importers.jsonld import (
     texts,
 )
 from app.adapters.importers.registry import read_document
+from app.adapters.importers.shacl import validate_edc
 from app.core.credentials import (
     CredentialInputError,
     UnsupportedCredentialFormat,
@@ -70,6 +71,9 @@ def test_the_loader_refuses_any_other_url_without_the_network(
         read_document(json.dumps(doc))
     assert "evil.example/nested.jsonld" in err.value.message
     assert "never fetched" in err.value.message
+    # SHACL validation turns the document into RDF with the same frozen loader.
+    sample = json.loads(MC_SAMPLE.read_text(encoding="utf-8"))
+    assert validate_edc(sample).checked
     # Every document of the interoperability corpus reads (or is refused) with sockets blocked.
     for path in sorted(INTEROP.rglob("*.json*")):
         with contextlib.suppress(CredentialInputError, UnsupportedCredentialFormat):
