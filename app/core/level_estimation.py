@@ -50,8 +50,8 @@ _TITLE_MAX_REFERENCES = 25
 #: ``benchmarks/levels.py --calibrate``; interpolated linearly between the points. The held-out
 #: set of real mentions (benchmarks/data/level_mentions.csv) is never used to fit it.
 CALIBRATION: tuple[tuple[float, float], ...] = (
-    (0.0, 0.0), (0.2, 0.06), (0.3, 0.337), (0.4, 0.346), (0.5, 0.575), (0.6, 0.575),
-    (0.7, 0.79), (0.8, 0.79), (0.9, 0.79), (1.0, 0.79),
+    (0.0, 0.0), (0.2, 0.06), (0.3, 0.329), (0.4, 0.357), (0.5, 0.585), (0.6, 0.585),
+    (0.7, 0.771), (0.8, 0.771), (0.9, 0.771), (1.0, 0.771),
 )  # fmt: skip
 
 #: Below this calibrated confidence the estimator abstains (``eqf_level: null``).
@@ -279,11 +279,17 @@ class LevelEstimator:
         if not title or not self.titles:
             return None
         floor = 100.0 * self.policy.title_min_score
-        hits = [
-            (i, score)
-            for i, score in self._title_index.search(title, mode="contained", floor=floor)
-            if self.titles[i].jurisdiction not in exclude
-        ]
+        hits: list[tuple[int, float]] = []
+        # A title usually holds a type's name ("HNC Electrical Engineering"); a short title may
+        # instead be most of a longer name ("Apprenticeship Bricklayer"): tried second.
+        for mode in ("contained", "query"):
+            hits = [
+                (i, score)
+                for i, score in self._title_index.search(title, mode=mode, floor=floor)
+                if self.titles[i].jurisdiction not in exclude
+            ]
+            if hits:
+                break
         if not hits:
             return None
         # Every reference within a few points of the best counts: one name ("Bachelor") is
