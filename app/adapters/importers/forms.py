@@ -41,6 +41,7 @@ from app.core.credentials import (
     UnsupportedCredentialFormat,
     WarningCode,
 )
+from app.core.errors import PayloadTooLarge
 
 _OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential", "Achievement"})
 _CTDL_HOSTS = ("credreg.net/ctdl", "credreg.net/ctdlasn", "purl.org/ctdl")
@@ -131,8 +132,30 @@ def guess_format(document: Any, context: ContextReport) -> SourceFormat | None:
     return None
 
 
-def prepare(document: Any, context: ContextReport, forced: SourceFormat | None) -> Prepared:
-    """Frame ``document`` when it is not a compact tree; warn about unknown contexts."""
+def _values(document: Any, stop: int) -> int:
+    """How many values ``document`` holds (counting stops past ``stop``)."""
+    count, stack = 0, [document]
+    while stack and count <= stop:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
+
+
+def prepare(
+    document: Any,
+    context: ContextReport,
+    forced: SourceFormat | None,
+    max_values: int = 10_000,  # ImportLimits.max_jsonld_values
+) -> Prepared:
+    """Frame ``document`` when it is not a compact tree; warn about unknown contexts.
+
+    Raises:
+        PayloadTooLarge: the document needs the processor and holds more than ``max_values``.
+    """
     fmt = forced or guess_format(document, context)
     substitute = (
         bundled(EDC).urls[0]
@@ -165,6 +188,13 @@ def prepare(document: Any, context: ContextReport, forced: SourceFormat | None) 
             jsonld=with_bundled_contexts(document, substitute) if is_jsonld else None,
             processed=None,
             warnings=tuple(warnings),
+        )
+    if _values(document, max_values) > max_values:
+        raise PayloadTooLarge(
+            "",
+            f"the document needs JSON-LD processing ({reason}) and holds more than "
+            f"{max_values} values; send it as a compact tree (as ELM/EDC and Open Badges "
+            "publish credentials), or split it",
         )
     expanded = expand(with_bundled_contexts(document, substitute))
     reading: tuple[str, ...] = OB3_READING if fmt is SourceFormat.OB3 else ELM_READING

@@ -30,6 +30,9 @@ class ImportLimits:
     max_nodes: int = 100_000
     max_string_chars: int = 1_000_000  # ELM embeds base64 images of ~40 kB
     max_csv_rows: int = 5000
+    # values in a document that needs the JSON-LD processor (flattened, expanded, aliased):
+    # pyld frames ~5000 values in ~0.8 s of CPU, so this bounds one request to ~2 s
+    max_jsonld_values: int = 10_000
 
     @classmethod
     def from_settings(cls, settings: object) -> ImportLimits:

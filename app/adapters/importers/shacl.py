@@ -75,11 +75,12 @@ def validate_edc(document: Any) -> ShaclReport:
         )
     iri = EDC_FULL if EDC_FULL in known else known[0]
     try:
-        data = _graph(to_rdf(document))
+        dataset = to_rdf(document)
     except CredentialInputError as exc:
         return ShaclReport(checked=False, note=f"not checked: {exc.message}")
     shapes = shapes_graph(iri)
     try:
+        data = _graph(dataset)
         conforms, results_graph, _ = pyshacl.validate(
             data,
             shacl_graph=shapes,
@@ -113,7 +114,10 @@ def _term(term: dict[str, Any]) -> URIRef | BNode | Literal:
     language = term.get("language")
     datatype = term.get("datatype")
     if language:
-        return Literal(value, lang=str(language))
+        try:
+            return Literal(value, lang=str(language).strip())
+        except ValueError:  # not a BCP 47 tag (EDC test data has "en "): keep the text
+            return Literal(value)
     return Literal(value, datatype=URIRef(str(datatype)) if datatype else None)
 
 

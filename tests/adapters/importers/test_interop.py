@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from app.adapters.importers.base import ImportOptions
 from app.adapters.importers.registry import read_document
+from app.adapters.importers.safety import ImportLimits
+from app.adapters.importers.shacl import validate_edc
 from app.core.credentials import (
     Credits,
     SourceFormat,
@@ -19,6 +22,7 @@ from app.core.credentials import (
     completeness,
     eqf_from_identifier,
 )
+from app.core.errors import PayloadTooLarge
 
 INTEROP = Path(__file__).resolve().parents[2] / "data" / "credentials_interop"
 
@@ -230,3 +234,43 @@ def test_edubadges_sbu_workload_and_criteria_narrative_outcomes() -> None:
     del achievement["SBU"]
     achievement["timeInvestment"] = 28
     assert read_document(json.dumps(doc)).imported.credential.workload_hours == 28.0
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, e in EXPECTED.items() if e[0] != "refused" and e[1] == "elm")
+)
+def test_every_elm_document_of_the_corpus_is_shacl_checked(name: str) -> None:
+    read = read_document((INTEROP / name).read_bytes())
+    report = validate_edc(read.jsonld)
+    assert report.checked, report.note
+    for result in report.results:
+        assert (
+            result.focus_node
+            and result.message
+            and result.severity in ("violation", "warning", "info")
+        )
+    if "everisdx" in json.dumps(read.original.get("credentialSchema")):
+        # the EDC software's test files name development shapes: the generic profile is used
+        assert report.note is not None and "edc-generic-full" in report.note
+
+
+def test_processing_is_bounded() -> None:
+    doc = json.loads(
+        (
+            Path(__file__).resolve().parents[2]
+            / "data/credentials/elm/Sample-MC-Annex1-unsigned.jsonld"
+        ).read_text(encoding="utf-8")
+    )
+    graph = [
+        {"id": f"urn:lo:{i}", "type": "LearningOutcome", "title": {"en": "x"}} for i in range(50)
+    ]
+    flat = {"@context": doc["@context"], "@graph": graph}
+    with pytest.raises(PayloadTooLarge) as err:
+        read_document(
+            json.dumps(flat), options=ImportOptions(limits=ImportLimits(max_jsonld_values=100))
+        )
+    assert "JSON-LD processing" in err.value.message and "@graph" in err.value.message
+    # the same document in tree form is not limited by it
+    read_document(
+        json.dumps(doc), options=ImportOptions(limits=ImportLimits(max_jsonld_values=100))
+    )
