@@ -57,6 +57,8 @@ class CredentialSettings(BaseModel):
     max_depth: int = Field(default=32, gt=0)
     max_list_items: int = Field(default=1000, gt=0)
     max_csv_rows: int = Field(default=5000, gt=0)
+    # values of a document that needs the JSON-LD processor (flattened, expanded, aliased)
+    max_jsonld_values: int = Field(default=10_000, gt=0)
     trust_anchors_dir: Path | None = Field(
         default=None,
         description="directory of PEM/DER certificates whose seals are trusted (e.g. exported "
