@@ -32,6 +32,9 @@ run: install
 	# The ESCO skill vectors: the English model's built once (1–4 minutes by CPU), then cached;
 	# the multilingual model's ship with the package (checked, built only for another version).
 	$(BIN)/passerelle index build
+	# The first admin API key of the default organisation, printed once (README "Security");
+	# nothing is printed once a usable admin key exists.
+	$(BIN)/passerelle auth bootstrap --if-needed
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/passerelle serve
 
 lint: install

@@ -52,15 +52,27 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--organisation", "-o", help="organisation id (a slug)")
         ] = "default",
         name: Annotated[str, typer.Option(help="organisation name, if it is new")] = "",
+        if_needed: Annotated[
+            bool,
+            typer.Option(
+                "--if-needed", help="only if the organisation has no usable admin key yet"
+            ),
+        ] = False,
     ) -> None:
         """Create the organisation if needed and print a one-time admin API key."""
         from app.services.identity import bootstrap as do_bootstrap
 
         try:
             with _session() as session:
-                issued = do_bootstrap(session, organisation, name=name)
+                issued = do_bootstrap(session, organisation, name=name, if_needed=if_needed)
         except DomainError as exc:
             raise _fail(exc) from exc
+        if issued is None:
+            err_console.print(
+                f"Organisation {organisation!r} already has an admin key; no new key issued "
+                "('passerelle auth keys list' shows them, 'keys create' makes another)."
+            )
+            return
         err_console.print(
             f"Admin key {issued.info.prefix} for organisation {organisation!r}. It is shown "
             "once and stored only hashed: keep it now. Send it as 'X-API-Key: <key>'."

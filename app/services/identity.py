@@ -35,16 +35,24 @@ def roles_from(values: list[str], *, pointer: str = "/roles") -> frozenset[Role]
 
 
 def bootstrap(
-    session: Session, organisation_id: str, *, name: str = "", key_name: str = "bootstrap admin"
-) -> IssuedKey:
+    session: Session,
+    organisation_id: str,
+    *,
+    name: str = "",
+    key_name: str = "bootstrap admin",
+    if_needed: bool = False,
+) -> IssuedKey | None:
     """The first admin key of an organisation, creating the organisation if needed.
 
     Safe to run on a live system: it only ever adds an organisation and a key; nothing that
-    exists is changed.
+    exists is changed. ``if_needed``: only when the organisation has no usable admin key yet
+    (``None`` otherwise), so ``make run`` can call it on every start.
     """
     repo = IdentityRepository(session)
     if not repo.organisation_exists(organisation_id):
         repo.create_organisation(organisation_id, name or organisation_id)
+    elif if_needed and any("admin" in k.roles and k.usable for k in repo.keys(organisation_id)):
+        return None
     key, info = repo.create_key(
         organisation_id, name=key_name, roles=frozenset({Role.ADMIN}), created_by="cli:bootstrap"
     )

@@ -48,6 +48,12 @@ class ApiKeyInfo:
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
 
+    @property
+    def usable(self) -> bool:
+        return key_usable(
+            revoked_at=self.revoked_at, expires_at=self.expires_at, now=dt.datetime.now(dt.UTC)
+        )
+
     @classmethod
     def of(cls, row: ApiKeyRow) -> ApiKeyInfo:
         created = _aware(row.created_at)
