@@ -133,7 +133,7 @@ class Registry:
         types rank before example qualifications and national rows before QF-EHEA cycle rows.
         """
         if not name_tokens(q):
-            raise InvalidInput("q", "the query is empty")
+            raise InvalidInput("q", "the query has no word to search for")
         allowed: set[int] | None = None
         if jurisdiction:
             wanted = jurisdiction.strip().casefold()

@@ -15,7 +15,15 @@ NAMES = [
     "Master's degree",
     "Certificate of Higher Education",
 ]
-ALT = [("NVQ level 3",), ("NVQ level 2",), (), ("HNC",), ("Highers",), ("MSc", "Masters"), ("CertHE",)]
+ALT = [
+    ("NVQ level 3",),
+    ("NVQ level 2",),
+    (),
+    ("HNC",),
+    ("Highers",),
+    ("MSc", "Masters"),
+    ("CertHE",),
+]
 IDX = NameIndex(NAMES, ALT)
 
 
@@ -51,9 +59,7 @@ def test_a_typo_in_a_long_word_still_matches() -> None:
 
 
 def test_titles_find_the_type_they_contain() -> None:
-    assert top("HNC in Electrical Engineering", mode="contained") == [
-        "Higher National Certificate"
-    ]
+    assert top("HNC in Electrical Engineering", mode="contained") == ["Higher National Certificate"]
     assert top("MSc Computer Science", mode="contained") == ["Master's degree"]
 
 

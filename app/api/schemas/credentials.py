@@ -173,7 +173,7 @@ class MicroCredentialOut(BaseModel):
         description="Alignments to framework items as published (OB 3.0), never read as "
         "learning outcomes",
     )
-    source_format: str = Field(description="elm, ob3, plain or csv")
+    source_format: str = Field(description="elm, ob3, plain, ctdl or csv")
     language: str | None = None
     languages: list[str] = []
     translations: dict[str, dict[str, str]] = Field(
