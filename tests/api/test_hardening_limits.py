@@ -246,3 +246,27 @@ def test_results_csv_neutralises_every_text_cell() -> None:
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), rows[1]
     assert "'" + evil in rows[1] and "'@c1" in rows[1] and "'-M1" in rows[1]
     assert safe_row(["=1", 2]) == ["'=1", 2]
+
+
+def test_address_bucket_refuses_before_authentication_runs() -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from app.api.rate_limit import AddressLimit
+
+    calls: list[str] = []
+
+    async def endpoint(request: Any) -> PlainTextResponse:
+        calls.append(request.url.path)  # stands for everything behind: authentication, routers
+        return PlainTextResponse("ok")
+
+    limiter = RateLimiter(RateLimitSettings(public_burst=3, public_per_minute=60))
+    app = AddressLimit(Starlette(routes=[Route("/x", endpoint)]), limiter=limiter)
+    client = TestClient(app)
+    answers = [client.get("/x", headers={"x-api-key": f"psk_guess{n}"}) for n in range(5)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+    assert len(calls) == 3  # the refused ones never reached the app
+    problem = assert_problem(answers[3], 429)
+    assert problem["limit"] == "address"
+    assert answers[3].headers["retry-after"] == "1"
