@@ -120,7 +120,7 @@ def reliability(answered: list[tuple[Item, LevelEstimate]]) -> None:
 
 def calibrate(estimator: LevelEstimator) -> None:
     """Fit pooled top probability → accuracy on the Europass check set (isotonic)."""
-    from sklearn.isotonic import IsotonicRegression
+    from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
 
     raw, hit = [], []
     for item, est in run(estimator, checkset()):

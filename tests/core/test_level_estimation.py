@@ -44,8 +44,8 @@ def test_distribution_is_a_probability_over_eight_levels() -> None:
 
 
 def test_verbs_move_the_level() -> None:
-    assert _est().estimate(["list the parts of a bicycle"]).eqf_level <= 2
-    assert _est().estimate(["design a new curriculum"]).eqf_level >= 7
+    assert _est().estimate(["list the parts of a bicycle"]).most_likely <= 2
+    assert _est().estimate(["design a new curriculum"]).most_likely >= 7
 
 
 def test_verbs_after_an_adverb_and_inflected() -> None:
