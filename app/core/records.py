@@ -178,6 +178,31 @@ def reviews_digest(review_hashes: Sequence[str]) -> str:
     return hashlib.sha256("".join(h + "\n" for h in review_hashes).encode("ascii")).hexdigest()
 
 
+def reviews_digests_at(
+    reviews: Sequence[tuple[int, str]], cutoffs: Sequence[int]
+) -> dict[int, tuple[int, str]]:
+    """(count, :func:`reviews_digest`) of the reviews with id up to each cutoff, in one pass
+    over ``reviews`` (``(id, review_hash)`` in id order): checking a year of hourly checkpoints
+    must not read every review once per checkpoint.
+
+    >>> at = reviews_digests_at([(1, "a"), (3, "b")], [0, 2, 3])
+    >>> at[2] == (1, reviews_digest(["a"])), at[3] == (2, reviews_digest(["a", "b"]))
+    (True, True)
+    >>> at[0] == (0, reviews_digest([]))
+    True
+    """
+    digest, count, found = hashlib.sha256(), 0, {}
+    pending = sorted(set(cutoffs))
+    position = 0
+    for cutoff in pending:
+        while position < len(reviews) and reviews[position][0] <= cutoff:
+            digest.update((reviews[position][1] + "\n").encode("ascii"))
+            count += 1
+            position += 1
+        found[cutoff] = (count, digest.copy().hexdigest())
+    return found
+
+
 def key_id(public_key: Ed25519PublicKey) -> str:
     """A short, stable name for a public key: 16 hex digits of the SHA-256 of its raw bytes."""
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

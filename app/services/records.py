@@ -18,7 +18,7 @@ import itertools
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from app.core.records import (
     compare_with_checkpoint,
     key_id,
     open_checkpoint,
+    reviews_digests_at,
     sign_checkpoint,
     verify_chain,
 )
@@ -212,10 +213,16 @@ def verify_chain_with_checkpoints(
     problems = list(chain.problems)
     opened, checkpoint_problems = _open_all(documents, keys)
     problems.extend(checkpoint_problems)
+    # one read of the review hashes and of the signed heads, whatever the number of checkpoints
+    digests = reviews_digests_at(
+        repo.review_hashes(), [signed.state.reviews_max_id for signed in opened]
+    )
+    heads = repo.record_hashes_at([signed.state.head_seq for signed in opened])
     for signed in opened:
-        current = repo.chain_state(reviews_max_id=signed.state.reviews_max_id)
+        count, digest = digests[signed.state.reviews_max_id]
+        current = replace(signed.state, reviews=count, reviews_digest=digest)
         for problem in compare_with_checkpoint(
-            signed.state, current, repo.record_hash_at(signed.state.head_seq)
+            signed.state, current, heads.get(signed.state.head_seq)
         ):
             problems.append(f"checkpoint {signed.line} ({signed.created_at}): {problem}")
     report = ChainReport(not problems, chain.checked, len(opened), problems)

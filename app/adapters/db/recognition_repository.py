@@ -326,6 +326,28 @@ class RecognitionRepository:
             Link(f"record {r.seq}", r.prev_hash, r.record_hash, _hashed_content(r)) for r in rows
         ]
 
+    def record_hashes_at(self, seqs: Sequence[int]) -> dict[int, str]:
+        """Stored hashes of the records at these sequence numbers (0: the genesis)."""
+        found = {0: GENESIS} if 0 in seqs else {}
+        wanted = sorted({s for s in seqs if s > 0})
+        for start in range(0, len(wanted), 1000):  # bounded IN lists
+            rows = self.session.execute(
+                select(RecognitionRecordRow.seq, RecognitionRecordRow.record_hash).where(
+                    RecognitionRecordRow.seq.in_(wanted[start : start + 1000])
+                )
+            )
+            found.update({row.seq: row.record_hash for row in rows})
+        return found
+
+    def review_hashes(self) -> list[tuple[int, str]]:
+        """Every review as ``(id, review_hash)``, in id order (chain-wide)."""
+        rows = self.session.execute(
+            select(RecognitionReviewRow.id, RecognitionReviewRow.review_hash).order_by(
+                RecognitionReviewRow.id
+            )
+        )
+        return [(row.id, row.review_hash) for row in rows]
+
     def head_seq(self) -> int:
         return self.session.scalar(select(func.max(RecognitionRecordRow.seq))) or 0
 
