@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -65,6 +66,7 @@ def test_whole_api(fuzzed_app: FastAPI) -> None:
     operations = 0
     spent: dict[str, float] = {}  # seconds per operation, for the log
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result  # every operation of the document is usable
         operation = result.ok()
         operations += 1
         started = time.perf_counter()
