@@ -144,8 +144,9 @@ class JobRepository:
 
     def get(self, job_id: str) -> JobRow | None:
         """The organisation's job; another organisation's is answered like a missing one."""
+        organisation = self.organisation  # first: no organisation is an error, even for a miss
         row = self.session.get(JobRow, job_id)
-        return row if row is not None and row.organisation_id == self.organisation else None
+        return row if row is not None and row.organisation_id == organisation else None
 
     def items(
         self, job_id: str, *, status: str | None = None, offset: int = 0, limit: int | None = None

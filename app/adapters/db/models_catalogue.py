@@ -25,7 +25,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,13 +39,13 @@ class ProgrammeRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID4 as text
-    # the tenant (migration 0010_identity); repositories filter on it in every query
+    # the tenant (migration 0010_identity): repositories filter on it in every query and
+    # stamp it on every insert (no default here, so an insert that forgets it fails)
     organisation_id: Mapped[str] = mapped_column(
         String(63),
         ForeignKey("organisation.id"),
         index=True,
         nullable=False,
-        server_default=text("'default'"),  # rows from before tenancy; writes name their own
     )
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     title: Mapped[str] = mapped_column(Text, nullable=False)

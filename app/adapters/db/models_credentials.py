@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.adapters.db.base import Base
@@ -21,13 +21,13 @@ class CredentialRow(Base):
     __table_args__ = (UniqueConstraint("organisation_id", "content_hash"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID4 as text
-    # the tenant (migration 0010_identity); repositories filter on it in every query
+    # the tenant (migration 0010_identity): repositories filter on it in every query and
+    # stamp it on every insert (no default here, so an insert that forgets it fails)
     organisation_id: Mapped[str] = mapped_column(
         String(63),
         ForeignKey("organisation.id"),
         index=True,
         nullable=False,
-        server_default=text("'default'"),  # rows from before tenancy; writes name their own
     )
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     source_format: Mapped[str] = mapped_column(String(16), nullable=False)

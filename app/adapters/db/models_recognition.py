@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.adapters.db.base import Base
@@ -35,14 +35,13 @@ class RecognitionRecordRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     record_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    # the tenant and the principal who asked for the recommendation (migration 0010_identity);
-    # on SQLite the column has no foreign key (see the migration)
+    # the tenant and the principal who asked for the recommendation (migration 0010_identity;
+    # on SQLite the column has no foreign key, see there); no default: inserts must name it
     organisation_id: Mapped[str] = mapped_column(
         String(63),
         ForeignKey("organisation.id"),
         index=True,
         nullable=False,
-        server_default=text("'default'"),  # rows from before tenancy; writes name their own
     )
     created_by: Mapped[str | None] = mapped_column(String(200))
     # HMAC of the learner's identity under a salt kept in recognition_subject (0009); hashed

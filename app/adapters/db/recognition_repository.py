@@ -215,9 +215,10 @@ class RecognitionRepository:
         return row
 
     def get(self, record_id: str) -> RecognitionRecordRow:
+        organisation = self.organisation  # first: no organisation is an error, even for a miss
         row = self.session.get(RecognitionRecordRow, record_id)
         # another organisation's record is answered exactly like a missing one
-        if row is None or row.organisation_id != self.organisation:
+        if row is None or row.organisation_id != organisation:
             raise NotFound(f"No recognition record {record_id!r}.")
         return row
 
