@@ -237,7 +237,7 @@ def main() -> None:
         )
     print(f"machine: {cpu_description()}")
     print(f"database: {'SQLite' if args.sqlite else 'PostgreSQL'}, one uvicorn worker")
-    print(f"{args.clients} concurrent clients x {args.per_client} decisions = {total} creates")
+    print(f"{args.clients} concurrent clients x {args.per_client} decisions: {total} answered")
     print(f"statuses: {dict(sorted(statuses.items()))}; errors: {errors}")
     print(
         f"latency ms: p50 {statistics.median(latencies):.1f}, p95 "
