@@ -57,17 +57,12 @@ from numpy.typing import NDArray
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.core.articulation import (  # noqa: E402
-    ArticulationPolicy,
-    Course,
-    TargetModule,
-    index_target,
-    match_courses,
-    propose,
-)
+from app.adapters.embeddings.cached import CachedEmbedder  # noqa: E402
+from app.core.articulation import propose  # noqa: E402
 from app.core.credits import Range  # noqa: E402
 from app.core.ports import Embedder  # noqa: E402
-from app.services.recognition import CachedEmbedder  # noqa: E402
+from app.core.transfer.align import index_target, match_courses  # noqa: E402
+from app.core.transfer.types import ArticulationPolicy, Course, TargetModule  # noqa: E402
 
 ESCO = ROOT / "mappings" / "esco" / "concepts.jsonl.gz"
 SAMPLES = ROOT / "samples" / "catalogue"
@@ -268,7 +263,7 @@ def choose_embedder(backend: str) -> tuple[Embedder | None, str]:
 
 
 def all_texts(data: Dataset) -> list[str]:
-    from app.core.articulation import statements
+    from app.core.transfer.align import statements
 
     texts: dict[str, None] = {}
     for m in data.modules:
@@ -338,15 +333,11 @@ def job_run(data: Dataset, embedder: Embedder | None, chunk: int) -> dict[str, A
     from app.reference.articulation_policy import load_articulation_policy
     from app.reference.credit_systems import load_credit_systems
     from app.reference.loader import load_release
-    from app.services.articulation import (
-        ArticulationService,
-        IncomingCourse,
-        Inference,
-        results_csv,
-    )
-    from app.services.catalogue import CatalogueService
+    from app.services.articulation import ArticulationService, IncomingCourse, results_csv
     from app.services.jobs import JobWorker
     from app.services.registry import Registry
+    from app.services.transfer import Aligner, TransferContext
+    from app.settings import Settings
 
     registry = Registry(load_release(ROOT / "frameworks", ROOT / "mappings"))
     systems = load_credit_systems(ROOT / "mappings" / "credit_systems.yaml")
@@ -374,14 +365,14 @@ def job_run(data: Dataset, embedder: Embedder | None, chunk: int) -> dict[str, A
             pid, _ = CatalogueRepository(session).add(
                 programme, content_hash=content_hash(programme)
             )
-        inference = (
-            Inference(embedder, embedder.model_id, embedder.model_version)
+        aligner = (
+            Aligner(embedder, embedder.model_id, embedder.model_version)
             if embedder is not None
-            else Inference.lexical()
+            else Aligner.lexical()
         )
-        service = ArticulationService(
-            registry, systems, policy, sha, CatalogueService(registry), inference
-        )
+        context = TransferContext.build(Settings(), registry, systems, aligner=aligner)
+        context.policy, context.policy_sha256 = policy, sha
+        service = ArticulationService(context)
         incoming = [
             IncomingCourse(
                 f"/courses/{n}",

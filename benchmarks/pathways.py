@@ -37,16 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.core.articulation import (  # noqa: E402
-    ArticulationPolicy,
-    Course,
-    TargetModule,
-    index_target,
-    match_courses,
-)
 from app.core.credits import Range  # noqa: E402
 from app.core.pathways import Objective, Offering, plan_pathways  # noqa: E402
 from app.core.ports import Embedder  # noqa: E402
+from app.core.transfer.align import index_target, match_courses  # noqa: E402
+from app.core.transfer.types import ArticulationPolicy, Course, TargetModule  # noqa: E402
 from benchmarks.articulation import (  # noqa: E402
     Concept,
     Precomputed,
@@ -204,7 +199,7 @@ def main() -> None:
     embedder, backend = choose_embedder(args.backend)
     cached: Embedder | None = None
     if embedder is not None:
-        from app.core.articulation import statements
+        from app.core.transfer.align import statements
 
         texts: dict[str, None] = {}
         for m in target:

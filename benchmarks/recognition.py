@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from app.adapters.db.session import session_scope  # noqa: E402
 from app.core.recognition import Purpose  # noqa: E402
-from app.services.recognition import Aligner, RecognitionCommand, RecognitionService  # noqa: E402
-from app.services.startup import prepare  # noqa: E402
-from app.services.wiring import build_recognition_service  # noqa: E402
+from app.services.recognition import RecognitionCommand, RecognitionService  # noqa: E402
+from app.services.startup import prepare, transfer  # noqa: E402
+from app.services.transfer import Aligner  # noqa: E402
 from app.settings import EmbeddingSettings, Settings  # noqa: E402
 
 
@@ -105,7 +104,7 @@ def credential(labels: list[str]) -> dict[str, Any]:
 def run(
     service: RecognitionService, factory: Any, cred: dict[str, Any], qid: str, iterations: int
 ) -> list[float]:
-    cache = getattr(service.aligner.embedder, "_cache", None)
+    cache = getattr(service.context.aligner.embedder, "_cache", None)
     texts = list(cred["learning_outcomes"])
     timings = []
     for i in range(iterations + 10):
@@ -147,14 +146,19 @@ def main() -> None:
         database_url=f"sqlite:///{tmp}/bench.db", embeddings=EmbeddingSettings(backend=args.backend)
     )
     ready = prepare(settings)
-    state = SimpleNamespace(settings=settings, credit_systems=ready.credit_systems, outcomes=None)
+    # Decision records belong to an organisation (issue 12): the benchmark is the default one.
+    from app.adapters.db.tenancy import set_process_organisation
+
+    set_process_organisation("default")
+    engine = None
     try:
         from app.services.outcomes import OutcomeEngine
 
-        state.outcomes = OutcomeEngine.from_settings(settings, ready.registry.release)
+        engine = OutcomeEngine.from_settings(settings, ready.registry.release)
     except ImportError:
         print("matching engine not installed: lexical alignment only")
-    service = build_recognition_service(state, ready.registry)
+    service = transfer(settings, ready, engine).recognition
+    ctx = service.context
     labels = esco_labels(400)
     from app.services.catalogue import CatalogueService
 
@@ -163,17 +167,17 @@ def main() -> None:
         imported = catalogue.read_document(programme(labels))
         qid = catalogue.store(session, imported)[0].id
     cred = credential(labels)
-    print(f"model: {service.aligner.model_id} ({service.aligner.model_version})")
+    print(f"model: {ctx.aligner.model_id} ({ctx.aligner.model_version})")
     figures = {}
-    aligners = {"configured": service.aligner, "lexical-only baseline": Aligner.lexical()}
-    if service.aligner.embedder is None:
+    aligners = {"configured": ctx.aligner, "lexical-only baseline": Aligner.lexical()}
+    if ctx.aligner.embedder is None:
         aligners.pop("lexical-only baseline")
     rounds: dict[str, list[float]] = {name: [] for name in aligners}
     for _ in range(2):  # alternating rounds: the machine is shared
         for name, aligner in aligners.items():
-            service.aligner = aligner
+            ctx.aligner = aligner  # the target index is cached per model: each keeps its own
             rounds[name] += run(service, ready.sessionmaker, cred, qid, args.iterations // 2)
-    service.aligner = aligners["configured"]
+    ctx.aligner = aligners["configured"]
     with session_scope(ready.sessionmaker) as session:
         record = service.recommend(
             session,
@@ -197,8 +201,8 @@ def main() -> None:
     )
     p50 = figures["configured"][0]
     print(f"target p50 <= 150 ms: {'met' if p50 <= 150 else 'NOT met'} ({p50:.1f} ms)")
-    if state.outcomes is not None:
-        state.outcomes.close()
+    if engine is not None:
+        engine.close()
     ready.engine.dispose()
 
 

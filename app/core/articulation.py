@@ -48,10 +48,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from app.core.credits import Range
 from app.core.ports import Embedder
@@ -65,7 +64,6 @@ from app.core.transfer.types import (
     Decision,
     LevelCheck,
     ModuleMatch,
-    OutcomeMatch,
     PairEvidence,
     TargetModule,
 )
@@ -484,139 +482,3 @@ def articulate(
     """Index the target, match every course, propose: the whole pipeline in one call."""
     index = index_target(target, embedder)
     return propose(courses, target, match_courses(courses, index, embedder, policy), policy)
-
-
-# --- JSON forms (what a batch job stores per course, and reads back) ---------------------------
-
-
-def range_to_json(r: Range | None) -> dict[str, float] | None:
-    return None if r is None else {"min": round(r.minimum, 4), "max": round(r.maximum, 4)}
-
-
-def range_from_json(d: Mapping[str, Any] | None) -> Range | None:
-    return None if d is None else Range(float(d["min"]), float(d["max"]))
-
-
-def course_to_json(c: Course) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "title": c.title,
-        "outcomes": list(c.outcomes),
-        "credits_ects": range_to_json(c.credits_ects),
-        "eqf_level": c.eqf_level,
-    }
-
-
-def course_from_json(d: Mapping[str, Any]) -> Course:
-    return Course(
-        id=str(d["id"]),
-        title=str(d.get("title") or d["id"]),
-        outcomes=tuple(str(o) for o in d.get("outcomes", ())),
-        credits_ects=range_from_json(d.get("credits_ects")),
-        eqf_level=d.get("eqf_level"),
-    )
-
-
-def match_to_json(m: CourseMatch) -> dict[str, Any]:
-    """Compact: a pair is ``[module_outcome, course_outcome, score, semantic, lexical]``.
-
-    >>> mm = ModuleMatch("M", 2, (OutcomeMatch(0, 1, 0.9, None, 0.9),), (0,))
-    >>> match_from_json(match_to_json(CourseMatch("c", (mm,)))) == CourseMatch("c", (mm,))
-    True
-    """
-    return {
-        "course": m.course,
-        "modules": [
-            {
-                "module": mm.module,
-                "outcomes": mm.outcomes,
-                "covered": list(mm.covered),
-                "pairs": [
-                    [p.module_outcome, p.course_outcome, p.score, p.semantic, p.lexical]
-                    for p in mm.pairs
-                ],
-            }
-            for mm in m.modules
-        ],
-    }
-
-
-def match_from_json(d: Mapping[str, Any]) -> CourseMatch:
-    return CourseMatch(
-        course=str(d["course"]),
-        modules=tuple(
-            ModuleMatch(
-                module=str(mm["module"]),
-                outcomes=int(mm["outcomes"]),
-                pairs=tuple(
-                    OutcomeMatch(int(p[0]), int(p[1]), float(p[2]), p[3], float(p[4]))
-                    for p in mm["pairs"]
-                ),
-                covered=tuple(int(j) for j in mm["covered"]),
-            )
-            for mm in d.get("modules", ())
-        ),
-    )
-
-
-def proposal_to_json(
-    p: Proposal,
-    module: TargetModule,
-    courses: Mapping[str, Course],
-) -> dict[str, Any]:
-    """A proposal with its evidence, outcome texts included, as results show it."""
-
-    def text(items: Sequence[str], i: int) -> str | None:
-        return items[i] if 0 <= i < len(items) else None
-
-    return {
-        "module": module.code,
-        "module_title": module.title,
-        "kind": p.kind.value,
-        "decision": p.decision.value,
-        "courses": list(p.courses),
-        "coverage": p.coverage,
-        "covered_outcomes": list(p.covered),
-        "uncovered_outcomes": [{"index": j, "text": text(module.outcomes, j)} for j in p.uncovered],
-        "pairs": [
-            {
-                "course": e.course,
-                "course_outcome": e.course_outcome,
-                "module_outcome": e.module_outcome,
-                "score": e.score,
-                "semantic": e.semantic,
-                "lexical": e.lexical,
-                "course_text": text(courses[e.course].outcomes, e.course_outcome)
-                if e.course in courses
-                else None,
-                "module_text": text(module.outcomes, e.module_outcome),
-            }
-            for e in p.pairs
-        ],
-        "level": [
-            {
-                "course": lv.course,
-                "course_eqf": lv.course_eqf,
-                "module_eqf": lv.module_eqf,
-                "compatible": lv.compatible,
-                "reason": lv.reason,
-            }
-            for lv in p.level
-        ],
-        "credits": {
-            "courses_ects": range_to_json(p.credits.courses_ects),
-            "module_ects": range_to_json(p.credits.module_ects),
-            "ratio": p.credits.ratio,
-            "sufficient": p.credits.sufficient,
-            "bridgeable": p.credits.bridgeable,
-            "reason": p.credits.reason,
-        },
-        "siblings": list(p.siblings),
-        "reasons": list(p.reasons),
-    }
-
-
-def iter_proposals(result: Articulation) -> Iterable[tuple[TargetModule, Proposal]]:
-    for m in result.modules:
-        for p in m.proposals:
-            yield m.module, p

@@ -40,8 +40,8 @@ algorithm ran (``exact`` only when every part was solved exactly).
 Every path lists its steps in study order (a topological order of the prerequisite DAGs), each
 with the modules it completes or helps complete and the outcome pairs behind that.
 
->>> from app.core.articulation import ArticulationPolicy, Course, TargetModule, match_courses
->>> from app.core.articulation import index_target
+>>> from app.core.transfer.align import index_target, match_courses
+>>> from app.core.transfer.types import ArticulationPolicy, Course, TargetModule
 >>> from app.core.credits import Range
 >>> target = [TargetModule("A", "A", ("lead a team",), Range(5, 5)),
 ...           TargetModule("B", "B", ("paint portraits",), Range(5, 5))]
@@ -944,7 +944,7 @@ def stack_into(
     outcome are left out). ``programmes`` holds (id, title, modules, matches of the held
     credentials against that programme).
 
-    >>> from app.core.articulation import CandidateMatch, ModuleMatch, OutcomeMatch
+    >>> from app.core.transfer.types import CandidateMatch, ModuleMatch, OutcomeMatch
     >>> mods = [TargetModule("A", "A", ("x",), Range(5, 5)), TargetModule("B", "B", ("y",),
     ...         Range(5, 5))]
     >>> m = CandidateMatch("h", (ModuleMatch("A", 1, (OutcomeMatch(0, 0, 1.0, None, 1.0),), (0,)),))

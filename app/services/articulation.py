@@ -33,23 +33,23 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from app.adapters.db.jobs_repository import JobRepository
-from app.core.articulation import (
-    Course,
-    CourseMatch,
+from app.adapters.db.transfer_codec import (
     course_from_json,
     course_to_json,
     match_from_json,
     match_to_json,
     proposal_to_json,
-    propose,
     range_to_json,
 )
+from app.core.articulation import propose
 from app.core.catalogue import Programme
 from app.core.credits import CreditSystems, Range, convert
 from app.core.csv_safety import safe_row
 from app.core.errors import DomainError, InvalidInput
 from app.core.records import canonical
 from app.core.transfer.align import TargetIndex
+from app.core.transfer.types import Candidate as Course
+from app.core.transfer.types import CandidateMatch as CourseMatch
 from app.core.transfer.types import TargetModule
 from app.core.types import EQF_ID
 from app.services.jobs import (

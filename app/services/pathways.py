@@ -25,21 +25,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.core.articulation import Course, CourseMatch, course_to_json, range_to_json
+from app.adapters.db.transfer_codec import course_to_json
 from app.core.catalogue import Programme
 from app.core.credentials import SourceFormat, credential_from_json
-from app.core.credits import Range
 from app.core.errors import DomainError, InvalidInput
 from app.core.pathways import (
-    ModuleStatus,
     Objective,
     Offering,
-    Path,
     PathwayPlan,
+    StackResult,
     plan_pathways,
     stack_into,
 )
 from app.core.transfer.align import TargetIndex
+from app.core.transfer.types import Candidate as Course
+from app.core.transfer.types import CandidateMatch as CourseMatch
 from app.core.transfer.types import TargetModule
 from app.services.transfer import TransferContext
 
@@ -56,8 +56,28 @@ class HeldRef:
     id_where: str | None = None  # where the id itself is, when not at ``where/credential_id``
 
 
-def _text(items: Sequence[str], i: int) -> str | None:
-    return items[i] if 0 <= i < len(items) else None
+@dataclass(frozen=True, slots=True)
+class PathwayAnswer:
+    """What the held credentials cover of a qualification, and the ranked paths (typed; the
+    API's mapper makes the JSON)."""
+
+    programme: Programme
+    held: tuple[Course, ...]
+    plan: PathwayPlan
+    programmes: int  # catalogue programmes whose modules were offered
+    warnings: tuple[str, ...]
+    versions: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StackAnswer:
+    """Catalogue programmes the held credentials stack into, best first."""
+
+    held: tuple[Course, ...]
+    ranked: tuple[tuple[Programme, StackResult], ...]
+    programmes: int
+    warnings: tuple[str, ...]
+    versions: dict[str, Any]
 
 
 class PathwayService:
@@ -180,7 +200,7 @@ class PathwayService:
         limit: int = 3,
         use_catalogue: bool = True,
         electives: Sequence[str] = (),
-    ) -> dict[str, Any]:
+    ) -> PathwayAnswer:
         """What the held credentials cover of the qualification and ranked paths to finish."""
         ctx = self.context
         courses, notes = self.held(session, held)
@@ -212,12 +232,13 @@ class PathwayService:
             relate=ctx.relate(),
             electives=electives,
         )
-        return self._plan_json(
+        return PathwayAnswer(
             programme,
-            courses,
+            tuple(courses),
             plan,
             programmes,
-            [*notes, *warnings, *ctx.aligner.warnings],
+            (*notes, *warnings, *ctx.aligner.warnings),
+            self.versions(),
         )
 
     def _offering_matches(
@@ -260,9 +281,7 @@ class PathwayService:
             for m, src in zip(modules, programme.modules, strict=True)
         ]
 
-    def stack(
-        self, session: Session, held: Sequence[HeldRef], *, limit: int = 10
-    ) -> dict[str, Any]:
+    def stack(self, session: Session, held: Sequence[HeldRef], *, limit: int = 10) -> StackAnswer:
         """Programmes of the catalogue the held credentials stack into, by covered share."""
         ctx = self.context
         courses, notes = self.held(session, held)
@@ -295,196 +314,17 @@ class PathwayService:
             inputs.append((p.id or "", p.title, modules, split))
         ranked = stack_into(courses, inputs, ctx.policy, relate=ctx.relate())[:limit]
         by_id = {p.id: p for p in programmes}
-        items = []
-        for r in ranked:
-            p = by_id[r.programme_id]
-            covered = [s for s in r.required if s.covered]
-            remaining = [s for s in r.required if not s.covered]
-            items.append(
-                {
-                    "qualification": {
-                        "id": p.id,
-                        "title": p.title,
-                        "institution": p.institution.name,
-                        "award": p.award,
-                        "eqf_level": p.eqf_level,
-                    },
-                    "share": r.share,
-                    "basis": r.basis,
-                    "covered_modules": [s.module.code for s in covered],
-                    "remaining_modules": [s.module.code for s in remaining],
-                    "covered_credits_ects": range_to_json(_sum([s.module for s in covered])),
-                    "remaining_credits_ects": range_to_json(_sum([s.module for s in remaining])),
-                    "outcomes": {
-                        "covered": sum(
-                            len(s.module.outcomes) if s.covered else len(s.covered_outcomes)
-                            for s in r.required
-                        ),
-                        "total": sum(len(s.module.outcomes) for s in r.required),
-                    },
-                    "modules": [_status_json(s) for s in r.required],
-                }
-            )
-        return {
-            "held": [_course_json(c) for c in courses],
-            "items": items,
-            "programmes_considered": len(programmes),
-            "warnings": [*notes, *ctx.aligner.warnings],
-            "versions": self._versions(),
-        }
+        return StackAnswer(
+            tuple(courses),
+            tuple((by_id[r.programme_id], r) for r in ranked),
+            len(programmes),
+            (*notes, *ctx.aligner.warnings),
+            self.versions(),
+        )
 
-    # --- JSON -----------------------------------------------------------------------------
-
-    def _versions(self) -> dict[str, Any]:
+    def versions(self) -> dict[str, Any]:
         ctx = self.context
         return {
             "policy": {"version": ctx.policy.version, "sha256": ctx.policy_sha256},
             **ctx.versions(),
         }
-
-    def _plan_json(
-        self,
-        programme: Programme,
-        held: Sequence[Course],
-        plan: PathwayPlan,
-        programmes: int,
-        warnings: list[str],
-    ) -> dict[str, Any]:
-        done, total = plan.outcomes()
-        covered = [s for s in plan.required if s.covered]
-        remaining = [s for s in plan.required if s.required and not s.covered]
-        return {
-            "qualification": {
-                "id": programme.id,
-                "title": programme.title,
-                "institution": programme.institution.name,
-                "modules": len(programme.modules),
-            },
-            "objective": plan.objective.value,
-            "held": [_course_json(c) for c in held],
-            "covered": {
-                "modules": [s.module.code for s in covered],
-                "credits_ects": range_to_json(_sum([s.module for s in covered])),
-                "outcomes": done,
-            },
-            "remaining": {
-                "modules": [s.module.code for s in remaining],
-                "credits_ects": range_to_json(_sum([s.module for s in remaining])),
-                "outcomes": total - done,
-            },
-            "outcomes_total": total,
-            "modules": [_status_json(s) for s in plan.required],
-            "paths": [
-                _path_json(rank, p, {s.module.code: s.module for s in plan.required})
-                for rank, p in enumerate(plan.paths, 1)
-            ],
-            "algorithm": plan.algorithm,
-            "notes": list(plan.notes),
-            "offerings_considered": plan.offerings_considered,
-            "programmes_considered": programmes,
-            "warnings": warnings,
-            "versions": self._versions(),
-        }
-
-
-def _sum(modules: Sequence[TargetModule]) -> Range | None:
-    if any(m.credits_ects is None for m in modules):
-        return None
-    return Range(
-        sum(m.credits_ects.minimum for m in modules if m.credits_ects),
-        sum(m.credits_ects.maximum for m in modules if m.credits_ects),
-    )
-
-
-def _course_json(c: Course) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "title": c.title,
-        "credits_ects": range_to_json(c.credits_ects),
-        "eqf_level": c.eqf_level,
-        "outcomes": len(c.outcomes),
-    }
-
-
-def _status_json(s: ModuleStatus) -> dict[str, Any]:
-    status = "covered" if s.covered else ("partly_covered" if s.covered_outcomes else "remaining")
-    if not s.required and not s.covered:
-        status = "elective"
-    return {
-        "code": s.module.code,
-        "title": s.module.title,
-        "credits_ects": range_to_json(s.module.credits_ects),
-        "eqf_level": s.module.eqf_level,
-        "status": status,
-        "covered_outcomes": [
-            {"index": j, "text": _text(s.module.outcomes, j)} for j in s.covered_outcomes
-        ],
-        "outcomes": len(s.module.outcomes),
-        "by": list(s.by),
-        "reason": s.reason,
-        "required": s.required,
-    }
-
-
-def _path_json(rank: int, path: Path, modules: dict[str, TargetModule]) -> dict[str, Any]:
-    steps = []
-    for order, step in enumerate(path.steps, 1):
-        o = step.offering
-        steps.append(
-            {
-                "order": order,
-                "offering": {
-                    "id": o.id,
-                    "title": o.course.title,
-                    "kind": o.kind,
-                    "provider": o.provider,
-                    "credits_ects": range_to_json(o.course.credits_ects),
-                    "eqf_level": o.course.eqf_level,
-                    "cost": {"amount": o.cost, "currency": o.currency}
-                    if o.cost is not None
-                    else None,
-                },
-                "requires": list(step.requires),
-                "prerequisite_only": step.prerequisite_only,
-                "contributions": [
-                    {
-                        "module": c.module,
-                        "takes_module": o.covers_module == c.module,
-                        "outcomes": list(c.outcomes),
-                        "completes": c.completes,
-                        "together_with": list(c.together_with),
-                        "level": {
-                            "course_eqf": c.level.course_eqf,
-                            "module_eqf": c.level.module_eqf,
-                            "compatible": c.level.compatible,
-                            "reason": c.level.reason,
-                        }
-                        if c.level is not None
-                        else None,
-                        "pairs": [
-                            {
-                                "offering_outcome": e.course_outcome,
-                                "module_outcome": e.module_outcome,
-                                "score": e.score,
-                                "offering_text": _text(o.course.outcomes, e.course_outcome),
-                                "module_text": _text(modules[c.module].outcomes, e.module_outcome)
-                                if c.module in modules
-                                else None,
-                            }
-                            for e in c.pairs
-                        ],
-                    }
-                    for c in step.contributions
-                ],
-            }
-        )
-    return {
-        "rank": rank,
-        "credits_ects": range_to_json(path.credits),
-        "cost": {
-            "amount": path.cost,
-            "currency": path.currency,
-            "steps_without_cost": path.unknown_cost_steps,
-        },
-        "steps": steps,
-    }

@@ -127,8 +127,11 @@ def test_batch_202_progress_results_json_and_csv(
     assert r.headers["content-type"].startswith("text/csv")
     assert r.headers["x-results-complete"] == "true"
     rows = list(csv.DictReader(io.StringIO(r.text)))
+    misses = [row for row in rows if row["decision"] == "none"]  # one row per miss (issue 10)
+    rows = [row for row in rows if row["decision"] != "none"]
     assert {row["module_code"] for row in rows} == {"1DL002", "1DL301"}
     assert all(row["decision"] == "replace" and "↔" in row["evidence"] for row in rows)
+    assert misses and all(row["reasons"] for row in misses)
 
 
 def test_resubmitting_the_same_batch_returns_the_same_job(

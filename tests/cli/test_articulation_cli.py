@@ -51,9 +51,12 @@ def test_articulate_a_csv_file_locally_then_show_the_job(tmp_path: Path) -> None
     body = json.loads(result.output[result.output.index("{") :])
     assert body["job"]["status"] == "done" and body["summary"]["modules_replaceable"] == 1
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert [(r["module_code"], r["courses"], r["decision"]) for r in rows] == [
+    proposed = [r for r in rows if r["decision"] != "none"]
+    assert [(r["module_code"], r["courses"], r["decision"]) for r in proposed] == [
         ("1DL301", "db", "replace")
     ]
+    # Every other module has a row saying why nothing is proposed (issue 10).
+    assert all(r["reasons"] for r in rows if r["decision"] == "none")
     # Running the same file again finds the finished job: nothing is recomputed.
     again = runner.invoke(cli, ["articulate", str(courses), "--qualification", pid])
     assert again.exit_code == 0, again.output

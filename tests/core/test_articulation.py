@@ -8,17 +8,15 @@ from dataclasses import replace
 
 import pytest
 
-from app.adapters.embeddings.hashing import HashingEmbedder
-from app.core.alignment import align
-from app.core.articulation import (
-    Kind,
-    articulate,
+from app.adapters.db.transfer_codec import (
     course_from_json,
     course_to_json,
     match_from_json,
     match_to_json,
-    propose,
 )
+from app.adapters.embeddings.hashing import HashingEmbedder
+from app.core.alignment import align
+from app.core.articulation import Kind, articulate, propose
 from app.core.credits import Range
 from app.core.outcome_policy import AlignPolicy
 from app.core.transfer.align import index_target, match_courses

@@ -23,6 +23,8 @@ from app.api.schemas.pathways import (
     StackRequest,
     StackResponse,
     held_refs,
+    plan_json,
+    stack_json,
 )
 from app.core.errors import DomainError
 from app.core.pathways import Objective
@@ -46,7 +48,7 @@ Service = Annotated[PathwayService, Depends(_service)]
 )
 def pathways(body: PathwayRequest, session: SessionDep, service: Service) -> dict[str, Any]:
     try:
-        return service.plan(
+        answer = service.plan(
             session,
             body.qualification_id,
             held_refs(body.held),
@@ -59,6 +61,7 @@ def pathways(body: PathwayRequest, session: SessionDep, service: Service) -> dic
         if exc.field == "id":  # the catalogue's path-parameter name; here a body member
             exc.field = "/qualification_id"
         raise
+    return plan_json(answer)
 
 
 @router.post(
@@ -68,4 +71,4 @@ def pathways(body: PathwayRequest, session: SessionDep, service: Service) -> dic
     responses=problem_responses(404, 413, 422),
 )
 def stack_into(body: StackRequest, session: SessionDep, service: Service) -> dict[str, Any]:
-    return service.stack(session, held_refs(body.held), limit=body.limit)
+    return stack_json(service.stack(session, held_refs(body.held), limit=body.limit))
