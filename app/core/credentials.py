@@ -43,6 +43,7 @@ class SourceFormat(StrEnum):
     ELM = "elm"  # ELM v3 / European Digital Credentials JSON-LD
     OB3 = "ob3"  # Open Badges 3.0 AchievementCredential / OpenBadgeCredential / Achievement
     PLAIN = "plain"  # Passerelle's documented plain JSON
+    CTDL = "ctdl"  # a W3C VC whose achievement is described in CTDL (Credential Engine)
     CSV = "csv"  # one credential per row of a CSV file
 
 

@@ -73,10 +73,16 @@ def test_uploadable_wrapper_and_flattened_form_read(ld_client: TestClient) -> No
 def test_refusals_name_what_is_unsupported(ld_client: TestClient) -> None:
     ctdl = (INTEROP / "ctdl" / "ctdl_s1_2_DegreeInRegistryAndVC.json").read_bytes()
     answer = ld_client.post("/v1/credentials/validate", content=ctdl, headers=LD)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["source_format"] == "ctdl" and body["credential"]["title"] == "Bachelor’s Degree"
+    assert body["credential"]["alignments"][0]["kind"] == "CTDL"
+    mapping = (INTEROP / "ctdl" / "ctdl_scqf-eqf-mapping.json").read_bytes()
+    answer = ld_client.post("/v1/credentials/validate", content=mapping, headers=LD)
     assert answer.status_code == 422, answer.text
     problem = answer.json()
     assert "CTDL" in problem["detail"]
-    assert problem["errors"][0]["pointer"] == "/credentialSubject/achievement/type"
+    assert problem["errors"][0]["pointer"] == "/@context"
     unknown = {"@context": "https://example.org/only.jsonld", "type": "EuropeanDigitalCredential"}
     answer = ld_client.post("/v1/credentials/validate", content=json.dumps(unknown), headers=LD)
     assert answer.status_code == 422

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.adapters.importers.ctdl import is_ctdl
 from app.adapters.importers.jsonld import EDC, OB3, ContextReport, Node
 from app.adapters.importers.open_badges import OB_CREDENTIAL_TYPES
 from app.adapters.importers.plain import looks_plain
 from app.core.credentials import CredentialInputError, SourceFormat, UnsupportedCredentialFormat
 
-JSON_FORMATS = (SourceFormat.ELM, SourceFormat.OB3, SourceFormat.PLAIN)
+JSON_FORMATS = (SourceFormat.ELM, SourceFormat.OB3, SourceFormat.PLAIN, SourceFormat.CTDL)
 
 
 def parse_format(value: str | None) -> SourceFormat | None:
@@ -28,7 +29,9 @@ def parse_format(value: str | None) -> SourceFormat | None:
     for fmt in JSON_FORMATS:
         if fmt.value == wanted:
             return fmt
-    raise CredentialInputError("format", f"unknown format {value!r}; use one of: elm, ob3, plain")
+    raise CredentialInputError(
+        "format", f"unknown format {value!r}; use one of: elm, ob3, plain, ctdl"
+    )
 
 
 def detect_format(document: Mapping[str, Any], context: ContextReport) -> SourceFormat:
@@ -46,6 +49,8 @@ def detect_format(document: Mapping[str, Any], context: ContextReport) -> Source
         )
     subject = root.get("credentialSubject")
     first = subject.first() if subject is not None else None
+    if is_ctdl(document):
+        return SourceFormat.CTDL
     if "EuropeanDigitalCredential" in types or context.uses(EDC):
         return SourceFormat.ELM
     if first is not None and first.get("hasClaim") is not None:

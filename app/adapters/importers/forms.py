@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.adapters.importers.ctdl import is_ctdl
 from app.adapters.importers.jsonld import (
     EDC,
     ELM_READING,
@@ -47,7 +48,8 @@ _OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential", "Achievem
 _CTDL_HOSTS = ("credreg.net/ctdl", "credreg.net/ctdlasn", "purl.org/ctdl")
 _CTDL_PREFIXES = ("ceterms:", "ceasn:", "https://purl.org/ctdl/", "https://purl.org/ctdlasn/")
 _SUPPORTED = (
-    "Passerelle reads ELM v3 / European Digital Credentials, Open Badges 3.0 and its plain "
+    "Passerelle reads ELM v3 / European Digital Credentials, Open Badges 3.0, CTDL as a "
+    "verifiable credential's achievement, and its plain "
     "JSON form (docs/credentials.md)"
 )
 
@@ -107,8 +109,9 @@ def _ctdl_type(document: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def refuse_ctdl(document: Any) -> None:
-    """CTDL-in-VC documents are named as such, not misread as another format."""
-    if not isinstance(document, Mapping):
+    """CTDL descriptions Passerelle does not read (anywhere but a VC subject's ``achievement``,
+    which :mod:`ctdl` reads) are named as such, not misread as another format."""
+    if not isinstance(document, Mapping) or is_ctdl(document):
         return
     found = _ctdl_type(document)
     if found is None:
@@ -116,9 +119,10 @@ def refuse_ctdl(document: Any) -> None:
     pointer, kind = found
     raise UnsupportedCredentialFormat(
         pointer,
-        f"this verifiable credential describes its achievement in CTDL (Credential Engine's "
-        f"Credential Transparency Description Language, {kind}); CTDL credentials are not "
-        f"read. {_SUPPORTED}",
+        f"this document describes a credential in CTDL (Credential Engine's Credential "
+        f"Transparency Description Language, {kind}) where Passerelle does not read it: CTDL is "
+        "read only as the achievement of a verifiable credential's subject "
+        f"(credentialSubject.achievement). {_SUPPORTED}",
     )
 
 
@@ -165,7 +169,9 @@ def prepare(
         else None
     )
     reason = processing_reason(document, context)
-    processed = reason is not None and fmt is not SourceFormat.PLAIN
+    # CTDL is read by its ceterms:/ceasn: names (its contexts are not bundled)
+    ctdl = isinstance(document, Mapping) and is_ctdl(document)
+    processed = reason is not None and fmt is not SourceFormat.PLAIN and not ctdl
     warnings = []
     for pointer, url in context.unknown:
         if processed and substitute is not None:
@@ -182,7 +188,7 @@ def prepare(
             )
         )
     if not processed:
-        is_jsonld = context.present and fmt is not SourceFormat.PLAIN
+        is_jsonld = context.present and fmt is not SourceFormat.PLAIN and not ctdl
         return Prepared(
             readable=document,
             jsonld=with_bundled_contexts(document, substitute) if is_jsonld else None,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.adapters.importers.base import ImportOptions
+from app.adapters.importers.ctdl import import_ctdl
 from app.adapters.importers.detect import detect_format
 from app.adapters.importers.elm import import_elm
 from app.adapters.importers.forms import (
@@ -52,6 +53,7 @@ IMPORTERS: dict[SourceFormat, Importer] = {
     SourceFormat.ELM: import_elm,
     SourceFormat.OB3: import_open_badges,
     SourceFormat.PLAIN: import_plain,
+    SourceFormat.CTDL: import_ctdl,
 }
 
 

@@ -28,16 +28,8 @@ INTEROP = Path(__file__).resolve().parents[2] / "data" / "credentials_interop"
 
 # file -> ("read", format, title) | ("signed", format, title) | ("refused", pointer, words)
 EXPECTED: dict[str, tuple[str, str, Any]] = {
-    "ctdl/ctdl_s1_2_DegreeInRegistryAndVC.json": (
-        "refused",
-        "/credentialSubject/achievement/type",
-        ("CTDL", "ceterms:BachelorDegree"),
-    ),
-    "ctdl/ctdl_s_2_2_CompetenceAndDegree.json": (
-        "refused",
-        "/credentialSubject/achievement/2/type",
-        ("CTDL", "ceasn:Competency"),
-    ),
+    "ctdl/ctdl_s1_2_DegreeInRegistryAndVC.json": ("read", "ctdl", "Bachelor’s Degree"),
+    "ctdl/ctdl_s_2_2_CompetenceAndDegree.json": ("read", "ctdl", "Bachelor’s Degree"),
     "ctdl/ctdl_scqf-eqf-mapping.json": ("refused", "/@context", ("CTDL", "credreg.net")),
     "edc/edci_cred1.jsonld": ("read", "elm", "some kind of learning achievement"),
     "edc/edci_credFlatten.jsonld": ("read", "elm", "some kind of learning achievement"),
@@ -274,3 +266,41 @@ def test_processing_is_bounded() -> None:
     read_document(
         json.dumps(doc), options=ImportOptions(limits=ImportLimits(max_jsonld_values=100))
     )
+
+
+def test_ctdl_in_a_verifiable_credential_reads_what_ctdl_gives() -> None:
+    embedded = read_document(
+        (INTEROP / "ctdl" / "ctdl_s1_2_DegreeInRegistryAndVC.json").read_bytes()
+    )
+    listed = read_document((INTEROP / "ctdl" / "ctdl_s_2_2_CompetenceAndDegree.json").read_bytes())
+    for read in (embedded, listed):
+        c = read.imported.credential
+        assert read.source_format is SourceFormat.CTDL
+        assert [o.text for o in c.learning_outcomes] == [
+            "Demonstrate a good knowledge of science…",
+            "Demonstrate a good knowledge of arts…",
+        ]
+        # competency ids are registry URIs, expanded with the document's own `res:` prefix
+        skill = c.learning_outcomes[0].other_skills[0]
+        assert skill.uri == (
+            "https://credentialengineregistry.org/resources/ce-84958217-1323-46fe-87c8-652120800190"
+        )
+        assert skill.label == "Knowledge of Science"
+        assert c.issuer is not None and c.issuer.id is not None
+        assert c.issuer.id.startswith("https://credentialengineregistry.org/resources/")
+        assert c.learner is not None and c.learner.id == "did:example:ebfeb1f712ebc6f1c276e12ec21"
+        assert str(c.issued_on) == "2010-01-01"
+        assert read.jsonld is None  # no SHACL: CTDL contexts are not bundled
+    c = embedded.imported.credential
+    assert [(a.kind, a.target_name) for a in c.alignments] == [("CTDL", "Science and Arts")]
+    assert c.further_information == "https://credentialfinder.org/credential/0000/Science_and_Arts"
+
+
+def test_ctdl_elsewhere_is_refused_naming_it() -> None:
+    doc = json.loads((INTEROP / "ctdl" / "ctdl_s1_2_DegreeInRegistryAndVC.json").read_text())
+    subject = doc["credentialSubject"]
+    subject["hasCredential"] = subject.pop("achievement")
+    with pytest.raises(UnsupportedCredentialFormat) as err:
+        read_document(json.dumps(doc))
+    assert err.value.field == "/credentialSubject/hasCredential/type"
+    assert "CTDL" in err.value.message and "ceterms:BachelorDegree" in err.value.message
