@@ -63,6 +63,7 @@ def test_whole_api(fuzzed_app: FastAPI) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app)
     failures: list[str] = []
     statuses: Counter[int] = Counter()
+    answered: set[str] = set()  # operations that answered 2xx at least once
     operations = 0
     spent: dict[str, float] = {}  # seconds per operation, for the log
     for result in schema.get_all_operations():
@@ -89,6 +90,8 @@ def test_whole_api(fuzzed_app: FastAPI) -> None:
                 try:
                     response = case.call(headers=dict(identity.ADMIN_HEADERS))
                     statuses[response.status_code] += 1
+                    if response.status_code < 300:
+                        answered.add(case.operation.label)
                     case.validate_response(response, checks=CHECKS)
                 except Exception as exc:  # collected: the run goes on, the test fails below
                     failures.append(_failure(case, exc))
@@ -102,6 +105,6 @@ def test_whole_api(fuzzed_app: FastAPI) -> None:
     assert operations >= 30
     print(f"{operations} operations, {sum(statuses.values())} requests: {sorted(statuses.items())}")
     print("slowest (s):", sorted(spent.items(), key=lambda kv: -kv[1])[:8])
-    # the run reached the operations: most valid requests are answered 2xx, not refused
-    assert sum(n for status, n in statuses.items() if status < 300) > operations
+    # the run reached the operations, not only their refusals (random ids are mostly 404)
+    assert len(answered) >= operations // 3, sorted(answered)
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(sorted(set(failures)))
