@@ -15,6 +15,18 @@ from app.services import records
 from app.settings import RecordSettings
 
 PRECONDITION_REQUIRED = ProblemType(428, "precondition-required", "Precondition required")
+#: OpenAPI: the record's version, sent with the record (GET, review) for ``If-Match``.
+ETAG_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The record",
+        "headers": {
+            "ETag": {
+                "description": "the record's version (hash of its newest link), for If-Match",
+                "schema": {"type": "string"},
+            }
+        },
+    }
+}
 
 
 def etag(session: Session, record_id: str) -> str:

@@ -97,7 +97,7 @@ def list_recognitions(
     "/v1/recognitions/{record_id}",
     response_model=RecognitionRecord,
     summary="One decision record with its review history",
-    responses=problem_responses(404),
+    responses={**problem_responses(404), **record_versions.ETAG_RESPONSE},
 )
 def get_recognition_record(
     record_id: str, session: SessionDep, service: RecognitionDep, response: Response
@@ -113,11 +113,15 @@ def get_recognition_record(
     summary="The record as a downloadable JSON document (record, reviews, chain links)",
     responses=problem_responses(404),
 )
-def export_recognition(record_id: str, session: SessionDep, service: RecognitionDep) -> Response:
+def export_recognition(
+    record_id: str, session: SessionDep, service: RecognitionDep, settings: SettingsDep
+) -> Response:
     import json
 
     body = service.get(session, record_id)
-    body["verification"] = service.verify(session, record_id)
+    body["verification"] = record_versions.with_proof(
+        service.verify(session, record_id), session, record_id, settings.records
+    )
     return Response(
         content=json.dumps(body, ensure_ascii=False, indent=2),
         media_type="application/json",
@@ -135,7 +139,7 @@ def export_recognition(record_id: str, session: SessionDep, service: Recognition
         "review was added since, the answer is 409 with the current state; without a version, "
         "428."
     ),
-    responses=problem_responses(404, 409, 422, 428),
+    responses={**problem_responses(404, 409, 422, 428), **record_versions.ETAG_RESPONSE},
 )
 def review_recognition(
     record_id: str,
