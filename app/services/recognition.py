@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 from app import __version__
 from app.adapters.db.models_recognition import RecognitionRecordRow, RecognitionReviewRow
 from app.adapters.db.recognition_repository import NewRecord, RecognitionRepository
+from app.adapters.db.transfer_codec import conversion_json, range_to_json, recommendation_json
 from app.core.catalogue import Programme
 from app.core.credentials import MicroCredential, SourceFormat, credential_from_json
-from app.core.credits import Conversion, Range
 from app.core.errors import DomainError, InvalidInput
 from app.core.identity import check_four_eyes
-from app.core.recognition import Finding, Outcome, Purpose, Recommendation, recommend
+from app.core.recognition import Outcome, Purpose, Recommendation, recommend
 from app.core.records import canonical
 from app.core.transfer.types import Candidate, Target
 from app.services.transfer import TransferContext
@@ -59,64 +59,6 @@ class ReviewCommand:
 
 
 # --- JSON forms --------------------------------------------------------------------------------
-
-
-def _range(r: Range | None) -> dict[str, float] | None:
-    return None if r is None else {"min": round(r.minimum, 4), "max": round(r.maximum, 4)}
-
-
-def _finding(f: Finding) -> dict[str, Any]:
-    return {
-        "finding": f.finding,
-        "substantial": f.substantial,
-        "reason": f.reason,
-        "confidence": round(f.confidence, 4),
-        "request": list(f.request),
-        "evidence": [
-            {"kind": e.kind, "reference": e.reference, "detail": e.detail} for e in f.evidence
-        ],
-    }
-
-
-def recommendation_json(rec: Recommendation) -> dict[str, Any]:
-    return {
-        "outcome": rec.outcome.value,
-        "confidence": rec.confidence,
-        "elements": {f.element.value: _finding(f) for f in rec.findings},
-        "modules": [
-            {
-                "code": m.code,
-                "title": m.title,
-                "decision": m.decision,
-                "coverage": m.coverage,
-                "credits_ects": _range(m.credits_ects),
-                "reasons": list(m.reasons),
-                "uncovered_outcomes": list(m.uncovered_outcomes),
-                "compulsory": m.compulsory,
-            }
-            for m in rec.modules
-        ],
-        "recognised_credits_ects": _range(rec.recognised_credits_ects),
-        "conditions": list(rec.conditions),
-        "alternative": rec.alternative,
-        "missing": list(rec.missing),
-        "documents_to_request": list(rec.documents),
-        "confidence_notes": list(rec.confidence_notes),
-        "justification": rec.justification,
-    }
-
-
-def _conversion_json(c: Conversion | None) -> dict[str, Any] | None:
-    if c is None:
-        return None
-    return {
-        "value": c.value,
-        "from": c.source,
-        "to": c.target,
-        "result": _range(c.result),
-        "kind": c.kind.value if c.steps else "identity",
-        "warnings": list(c.warnings),
-    }
 
 
 def record_json(
@@ -254,8 +196,8 @@ class RecognitionService:
                 "credits": {"value": credential.credits.value, "system": credential.credits.system}
                 if credential.credits
                 else None,
-                "credits_ects": _range(candidate.credits_ects),
-                "credit_conversion": _conversion_json(facts.credit_conversion),
+                "credits_ects": range_to_json(candidate.credits_ects),
+                "credit_conversion": conversion_json(facts.credit_conversion),
                 "workload_hours": credential.workload_hours,
                 "learning_outcomes": list(candidate.outcomes),
                 "signature": facts.signature.value,
@@ -270,7 +212,7 @@ class RecognitionService:
                     "eqf_level": programme.eqf_level,
                     "content_hash": programme_hash,
                     "modules": len(programme.modules),
-                    "elective_credits_ects": _range(target.elective_ects),
+                    "elective_credits_ects": range_to_json(target.elective_ects),
                 }
                 if programme
                 else None,

@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.core.articulation import Proposal
-from app.core.credits import Range
+from app.core.credits import Conversion, Range
+from app.core.recognition import Finding, Recommendation
 from app.core.transfer.types import (
     Candidate,
     CandidateMatch,
@@ -146,4 +147,62 @@ def proposal_to_json(
         },
         "siblings": list(p.siblings),
         "reasons": list(p.reasons),
+    }
+
+
+# --- recognition (the decision record's payload) -------------------------------------------
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "finding": f.finding,
+        "substantial": f.substantial,
+        "reason": f.reason,
+        "confidence": round(f.confidence, 4),
+        "request": list(f.request),
+        "evidence": [
+            {"kind": e.kind, "reference": e.reference, "detail": e.detail} for e in f.evidence
+        ],
+    }
+
+
+def recommendation_json(rec: Recommendation) -> dict[str, Any]:
+    """A recommendation as its decision record stores it (hashed: change only with a new field)."""
+    return {
+        "outcome": rec.outcome.value,
+        "confidence": rec.confidence,
+        "elements": {f.element.value: _finding(f) for f in rec.findings},
+        "modules": [
+            {
+                "code": m.code,
+                "title": m.title,
+                "decision": m.decision,
+                "coverage": m.coverage,
+                "credits_ects": range_to_json(m.credits_ects),
+                "reasons": list(m.reasons),
+                "uncovered_outcomes": list(m.uncovered_outcomes),
+                "compulsory": m.compulsory,
+            }
+            for m in rec.modules
+        ],
+        "recognised_credits_ects": range_to_json(rec.recognised_credits_ects),
+        "conditions": list(rec.conditions),
+        "alternative": rec.alternative,
+        "missing": list(rec.missing),
+        "documents_to_request": list(rec.documents),
+        "confidence_notes": list(rec.confidence_notes),
+        "justification": rec.justification,
+    }
+
+
+def conversion_json(c: Conversion | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {
+        "value": c.value,
+        "from": c.source,
+        "to": c.target,
+        "result": range_to_json(c.result),
+        "kind": c.kind.value if c.steps else "identity",
+        "warnings": list(c.warnings),
     }
