@@ -187,7 +187,7 @@ def test_formats_and_language(cred_client: TestClient) -> None:
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0] == {
         "parameter": "format",
-        "detail": "unknown format 'xml'; use one of: elm, ob3, plain",
+        "detail": "unknown format 'xml'; use one of: elm, ob3, plain, ctdl",
     }
 
 
