@@ -12,26 +12,13 @@ from it — with the evidence. Three shapes of proposal:
 * ``many_to_one``: two or more courses *together* cover a module's outcomes and credits — a
   small set cover over that module's outcomes, solved exactly over the best few candidates.
 
-The thresholds are the recognition policy's ``credit_transfer`` rules (outcome coverage to
-replace, coverage for a conditional proposal, level gap, workload ratios) and the outcome
-alignment policy (pair score, cover threshold, lexical weight), so articulation and a single
-recognition decision agree on the same evidence.
-
-How the work scales (PERFORMANCE.md: a GEMM is cheap, rapidfuzz is a reranker, not a
-retriever). :func:`index_target` segments and embeds the programme's outcomes once. Then
-:func:`match_courses` takes the courses in chunks:
-
-1. *retrieve*: one matrix product of the chunk's statements with every module statement, reduced
-   with ``np.maximum.reduceat`` / ``np.add.reduceat`` to a (course × module) score; the
-   ``candidate_modules`` best modules of each course go on (without a model, modules sharing
-   content words, by IDF, are retrieved instead);
-2. *rescore*: only those pairs get the lexical score (rapidfuzz ``token_set_ratio``), fused with
-   the cosine as the alignment policy says, and are reduced to outcome-level scores exactly as
-   :func:`app.core.alignment.align_segmented` does (the best source outcome for each target
-   outcome; an outcome of several statements scores the mean of its statements).
-
-:func:`propose` turns the matches into proposals; it is cheap and needs no model, so a batch job
-stores each course's :class:`CourseMatch` as it goes and proposes once at the end.
+The thresholds are the recognition policy's ``credit_transfer`` rules and the outcome alignment
+policy, and each (course, module) pair is decided by the transfer engine's one rule
+(:func:`app.core.transfer.rules.decide`), so articulation and a single recognition decision agree
+on the same evidence. Matching is the engine's batched aligner (:mod:`app.core.transfer.align`);
+:func:`propose` turns the matches into proposals — cheap, no model — so a batch job stores each
+course's :class:`CourseMatch` as it goes and proposes once at the end. A module or course left
+without a proposal says why.
 
 >>> modules = [TargetModule("DB", "Databases", ("design relational database schemas",
 ...                                             "write SQL queries"), Range(5, 5), 6)]
