@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.adapters.db.recognition_repository import RecognitionRepository
 from app.api.problems import CONFLICT, ApiProblem, ProblemType
+from app.core.errors import DomainError
 from app.core.records import StaleVersion
 from app.services import records
 from app.settings import RecordSettings
@@ -98,12 +99,23 @@ def with_proof(
 ) -> dict[str, Any]:
     """Add to a record's own verification what the signed checkpoints prove, and what cannot
     be proved; a checkpoint that disagrees with the database makes the record invalid."""
-    proof = records.record_proof(
-        session,
-        record_id,
-        records.read_checkpoints(settings.checkpoints_file),
-        records.trusted_keys(settings),
-    )
+    try:
+        documents = records.read_checkpoints(settings.checkpoints_file)
+        keys = records.trusted_keys(settings)
+    except (DomainError, OSError, ValueError) as exc:
+        # An unreadable checkpoints file or key is a finding about the evidence, not an error
+        # of the request: the record's own links are still reported.
+        reason = exc.message if isinstance(exc, DomainError) else str(exc)
+        return {
+            **verification,
+            "valid": False,
+            "problems": [
+                *verification["problems"],
+                f"the checkpoints or their keys could not be read: {reason}",
+            ],
+            "cannot_prove": [records.NO_CHECKPOINT],
+        }
+    proof = records.record_proof(session, record_id, documents, keys)
     problems = [*verification["problems"], *proof.pop("checkpoint_problems")]
     return {
         **verification,

@@ -293,3 +293,11 @@ def test_verify_with_checkpoints_says_what_is_proved_and_catches_a_deleted_revie
     tampered = client.get(f"/v1/recognitions/{rid}/verify").json()
     assert tampered["valid"] is False
     assert any("reviews signed at the checkpoint" in p for p in tampered["problems"])
+
+    # a damaged checkpoints file is a finding about the evidence, not a server error
+    with settings.checkpoints_file.open("a", encoding="utf-8") as out:
+        out.write("{not json\n")
+    damaged = client.get(f"/v1/recognitions/{later['id']}/verify")
+    assert damaged.status_code == 200
+    assert damaged.json()["valid"] is False
+    assert any("could not be read" in p for p in damaged.json()["problems"])
