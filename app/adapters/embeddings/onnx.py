@@ -8,20 +8,21 @@ half-written builds; the trust anchor is the pinned source weights, verified at 
 the cache directory must be writable only by the user that builds (whoever can rewrite the model
 can rewrite its manifest).
 
-Statements (``encode``) run in **one padded batch through the fp32 graph** when the artefact has
-it (``model.fp32.onnx``, built beside the int8 one). Padding plus the attention mask keep each
-statement's vector independent of its neighbours: fp32 has no per-batch quantities, and the
-vectors of a statement encoded alone and inside a batch were bitwise identical on the benchmark
-statements (max abs difference 0.0; ``tests/adapters/embeddings/test_minilm.py`` checks it to
-1e-6). int8 could not batch, because dynamic quantisation picks one activation scale per tensor,
-i.e. per batch. On a CPU with AVX-512 VNNI the batched fp32 pass of 10 statements is about twice
-as fast as 10 int8 passes on two lanes (issue 11: 11.8 vs 20.4 ms). The catalogue side
-(``encode_documents``) keeps the int8 graph, which is 2× faster in bulk, and the vector cache is
-keyed on it (``catalogue_version``), so the cached ESCO vectors stay valid; statements encoded in
-fp32 are compared with catalogue vectors encoded in int8 (cosine of the two encodings of a
-text: 0.993 on average), which the matching benchmark measures as agreement before/after.
+Statements (``encode``) run **one per int8 pass on the lanes** by default. An option
+(``batch_queries``, setting ``embeddings.batch_queries``) runs them instead in fp32 batches of
+similar length through the fused fp32 graph (``model.fp32.onnx``, kept beside the int8 one):
+padding plus the attention mask keep each statement's vector independent of its neighbours (fp32
+has no per-batch quantities; alone and batched were bitwise identical on the benchmark
+statements, and ``tests/adapters/embeddings/test_minilm.py`` holds them to 1e-6), whereas int8
+cannot batch, because dynamic quantisation picks one activation scale per tensor, i.e. per batch.
+It is off because it lost where it was measured (2-core Zen 4 with AVX-512 VNNI, shared with
+other jobs, one process alternating both): 10 short outcomes 392 vs 246 ms, 10 benchmark
+sentences 814 vs 340 ms p50 (int8 VNNI compute is 2–3× fp32's, more than batching saves), and
+fp32 statements against the int8 catalogue changed the top-10 set of 55 % of 1,200 sentences
+(top 1: 8 %; scores by 0.005 at the median). The catalogue side (``encode_documents``) always
+uses the int8 graph and keys the vector cache (``catalogue_version``).
 
-Threads as lanes (catalogue side, and statements when the fp32 graph is absent): the int8
+Threads as lanes: the int8
 session runs with ONE intra-op thread, and a pool of ``threads`` workers
 runs that many forward passes side by side. For outcome-length texts (10–30 tokens) a second
 intra-op thread mostly waits on the first (the matrices are too small to split), while a
@@ -57,13 +58,22 @@ __all__ = ["OnnxEmbedder"]
 # Texts per forward pass. On long texts smaller batches are faster (less padding, better cache
 # use): 32 was best for ESCO descriptions (PERFORMANCE.md 2.1).
 _BATCH = 32
+# Statement buckets: the longest statement of a bucket has at most this many times the tokens of
+# its shortest (or _BUCKET_MIN_TOKENS, so short outcomes of 8–16 tokens share one pass).
+_BUCKET_SPREAD = 1.5
+_BUCKET_MIN_TOKENS = 16
 
 
 class OnnxEmbedder:
     """int8 MiniLM behind the ``Embedder`` port."""
 
     def __init__(
-        self, artefact: Path, *, threads: int = 2, verify: bool = True, batch_queries: bool = True
+        self,
+        artefact: Path,
+        *,
+        threads: int = 2,
+        verify: bool = True,
+        batch_queries: bool = False,
     ) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped]
         from tokenizers import Tokenizer
@@ -112,8 +122,8 @@ class OnnxEmbedder:
         self._lanes = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="onnx-lane")
         self._catalogue_version = self._version
         self._query_session: Any = None
-        # ``batch_queries=False`` keeps the former one-statement-per-pass int8 path (the
-        # benchmark's "before"); the fp32 graph is then not loaded.
+        # ``batch_queries`` (setting ``embeddings.batch_queries``, off by default) switches
+        # statements to the fp32 graph; otherwise it is not even loaded.
         if QUERY_MODEL in files and batch_queries:
             query = ort.SessionOptions()
             # One batch per request: the batch is big enough (statements × tokens rows) for
@@ -178,7 +188,7 @@ class OnnxEmbedder:
             # One tokenizer per thread (lane tokenizers are thread-local); ``run`` is thread-safe
             # but two batches at once would only fight over the same cores.
             with self._query_lock:
-                return self._encode_batch(list(texts), self._query_session)
+                return self._encode_buckets(list(texts))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         # Longest first, so the last text to start is a short one and the lanes finish together.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
@@ -227,12 +237,42 @@ class OnnxEmbedder:
             self._local.tokenizer = tokenizer
         return tokenizer
 
+    def _encode_buckets(self, texts: list[str]) -> NDArray[np.float32]:
+        """Statements in fp32 batches of similar length (less padding, same vectors).
+
+        One batch pads every statement to the longest; a request mixing 5- and 40-word outcomes
+        then spends most of its work on padding. Sorted by token count, statements are cut into
+        buckets whose longest is at most ``_BUCKET_SPREAD`` × their shortest (padding stays at the
+        end, so a bucket is the full batch with its extra padding columns dropped). Vectors do not
+        depend on the grouping (padding and the mask keep each one what it is alone).
+        """
+        encodings = self._tokenizer().encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        lengths = mask.sum(axis=1)
+        order = np.argsort(lengths, kind="stable")
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        start = 0
+        while start < len(order):
+            stop = start + 1
+            limit = max(_BUCKET_MIN_TOKENS, _BUCKET_SPREAD * int(lengths[order[start]]))
+            while stop < len(order) and lengths[order[stop]] <= limit:
+                stop += 1
+            rows = order[start:stop]
+            width = int(lengths[rows].max())
+            out[rows] = self._run_pooled(ids[rows, :width], mask[rows, :width], self._query_session)
+            start = stop
+        return out
+
     def _encode_batch(self, batch: list[str], session: Any = None) -> NDArray[np.float32]:
         encodings = self._tokenizer().encode_batch(batch)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        return self._run_pooled(ids, mask, session or self._session)
+
+    def _run_pooled(self, ids: Any, mask: Any, session: Any) -> NDArray[np.float32]:
         types = np.zeros_like(ids)
-        (hidden,) = (session or self._session).run(
+        (hidden,) = session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         )
         weights = mask[..., np.newaxis].astype(np.float32)

@@ -94,7 +94,12 @@ def torch_available() -> bool:
 def _load_onnx(settings: EmbeddingSettings, artefact: Path) -> Embedder:
     from app.adapters.embeddings.onnx import OnnxEmbedder
 
-    return OnnxEmbedder(artefact, threads=settings.threads, verify=settings.verify_checksums)
+    return OnnxEmbedder(
+        artefact,
+        threads=settings.threads,
+        verify=settings.verify_checksums,
+        batch_queries=settings.batch_queries,
+    )
 
 
 def _load_torch(settings: EmbeddingSettings) -> Embedder:
