@@ -347,9 +347,11 @@ def erase_personal_data(
             raise NotFound(f"No recognition record {record_id!r}.")
         subject = repo.subject(record_id)
         subjects = [subject] if subject is not None and subject.erased_at is None else []
-    else:
-        subjects = repo.subjects_of_learner(str(learner))
-    return repo.erase(subjects, reason=reason)
+        return repo.erase(subjects, reason=reason)
+    erased = repo.erase(repo.subjects_of_learner(str(learner)), reason=reason)
+    # credentials of this learner that no record points at hold the learner too
+    repo.erase_credentials(repo.credentials_of_learner(str(learner)))
+    return erased
 
 
 def purge_expired(session: Session, *, older_than_days: int) -> list[str]:

@@ -119,6 +119,16 @@ def _review_content(row: RecognitionReviewRow) -> dict[str, Any]:
     }
 
 
+def _names(learner: Any, identifier: str) -> bool:
+    """Whether a stored learner (id, identifiers) is the one ``identifier`` names."""
+    if not isinstance(learner, dict):
+        return False
+    values = {learner.get("id")} | {
+        i.get("value") for i in learner.get("identifiers") or [] if isinstance(i, dict)
+    }
+    return identifier in values
+
+
 class RecognitionRepository:
     """Records of one organisation (``get``, ``list``, precedents, reviews: the organisation
     given, else the session's — see ``tenancy``); the hash chain itself is one for the whole
@@ -364,18 +374,25 @@ class RecognitionRepository:
     def subjects_of_learner(self, identifier: str) -> list[RecognitionSubjectRow]:
         """Subject rows whose learner has this id or identifier value (erasure is rare: a scan
         of the rows not yet erased, rather than an index of identifiers in clear)."""
-        found = []
         rows = self.session.scalars(
             select(RecognitionSubjectRow).where(RecognitionSubjectRow.erased_at.is_(None))
         )
-        for row in rows:
-            learner = row.subject or {}
-            values = {learner.get("id")} | {
-                i.get("value") for i in learner.get("identifiers") or [] if isinstance(i, dict)
-            }
-            if identifier in values:
-                found.append(row)
-        return found
+        return [row for row in rows if _names(row.subject, identifier)]
+
+    def credentials_of_learner(self, identifier: str) -> list[CredentialRow]:
+        """Stored credentials whose learner has this id or identifier value, in any
+        organisation — including those no record points at (a scan: erasure is rare)."""
+        rows = self.session.scalars(select(CredentialRow))
+        return [row for row in rows if _names(row.credential.get("learner"), identifier)]
+
+    def erase_credentials(self, credentials: Sequence[CredentialRow]) -> int:
+        """Remove the learner and the document as received from stored credentials."""
+        for credential in credentials:
+            credential.credential = {**credential.credential, "learner": None}
+            credential.original = None
+            credential.original_text = None
+        self.session.flush()
+        return len(credentials)
 
     def subjects_created_before(self, cutoff: str) -> list[RecognitionSubjectRow]:
         return list(
@@ -400,9 +417,7 @@ class RecognitionRepository:
             if row.credential_id is not None:
                 credential = self.session.get(CredentialRow, row.credential_id)
                 if credential is not None:
-                    credential.credential = {**credential.credential, "learner": None}
-                    credential.original = None
-                    credential.original_text = None
+                    self.erase_credentials([credential])
         self.session.flush()
         return [row.record_id for row in subjects]
 

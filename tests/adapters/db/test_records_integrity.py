@@ -419,3 +419,56 @@ def test_retention_purge_erases_only_what_is_older(factory: sessionmaker[Session
         query = select(RecognitionSubjectRow.record_id, RecognitionSubjectRow.erasure_reason)
         statuses = {row.record_id: row.erasure_reason for row in session.execute(query)}
         assert statuses == {old: "retention", new: None}
+
+
+def test_erasure_by_learner_reaches_the_stored_credentials(
+    factory: sessionmaker[Session],
+) -> None:
+    import datetime as dt
+
+    from app.adapters.db.models_credentials import CredentialRow
+
+    with factory() as session:
+        extra = {"organisation_id": "default"} if hasattr(CredentialRow, "organisation_id") else {}
+        credential = CredentialRow(
+            id="c-1",
+            content_hash="c" * 64,
+            source_format="plain",
+            title="Data analysis",
+            credential={"title": "Data analysis", "learner": LEARNER},
+            original={"learner": {"name": "Ana Andromeda"}},
+            original_text=None,
+            completeness={},
+            warnings=[],
+            created_at=dt.datetime.now(dt.UTC),
+            **extra,
+        )
+        session.add(credential)
+        session.flush()
+        from dataclasses import replace
+
+        # the record reads its learner from the stored credential
+        rid = RecognitionRepository(session).append(replace(_new(), credential_id="c-1")).id
+        unrelated = CredentialRow(
+            id="c-2",
+            content_hash="d" * 64,
+            source_format="plain",
+            title="Other",
+            credential={"title": "Other", "learner": LEARNER},
+            original={"learner": {"name": "Ana Andromeda"}},
+            original_text=None,
+            completeness={},
+            warnings=[],
+            created_at=dt.datetime.now(dt.UTC),
+            **extra,
+        )
+        session.add(unrelated)
+        session.commit()
+        assert session.get(RecognitionSubjectRow, rid).subject == LEARNER  # type: ignore[union-attr]
+
+        assert records.erase_personal_data(session, learner="urn:epass:person:1") == [rid]
+        session.commit()
+        session.expire_all()
+        for row in session.scalars(select(CredentialRow)):
+            assert row.credential["learner"] is None and row.original is None
+        assert RecognitionRepository(session).verify(rid).valid
