@@ -36,6 +36,7 @@ from app.adapters.importers.jsonld import (
     rename_iri_keys,
     with_bundled_contexts,
 )
+from app.adapters.importers.safety import ImportLimits, check_tree
 from app.core.credentials import (
     CredentialWarning,
     SourceFormat,
@@ -153,13 +154,16 @@ def prepare(
     document: Any,
     context: ContextReport,
     forced: SourceFormat | None,
-    max_values: int = 10_000,  # ImportLimits.max_jsonld_values
+    limits: ImportLimits | None = None,
 ) -> Prepared:
     """Frame ``document`` when it is not a compact tree; warn about unknown contexts.
 
     Raises:
-        PayloadTooLarge: the document needs the processor and holds more than ``max_values``.
+        PayloadTooLarge: the document needs the processor and holds more values than
+            ``limits.max_jsonld_values``, or its framed form is over a limit (depth …).
     """
+    limits = limits or ImportLimits()
+    max_values = limits.max_jsonld_values
     fmt = forced or guess_format(document, context)
     substitute = (
         bundled(EDC).urls[0]
@@ -210,6 +214,8 @@ def prepare(
         else ("VerifiableCredential",)
     )
     framed = frame(expanded, reading, roots)
+    # framing embeds referenced nodes: a chain of references becomes deep nesting
+    check_tree(framed, limits)
     readable = _root(rename_iri_keys(framed, reading))
     if readable is None:
         raise UnsupportedCredentialFormat(

@@ -315,7 +315,8 @@ def expand(document: Any) -> list[Any]:
     """
     try:
         expanded: list[Any] = jsonld.expand(document, {"documentLoader": document_loader})
-    except jsonld.JsonLdError as exc:
+    except (jsonld.JsonLdError, RecursionError, TypeError, ValueError, KeyError) as exc:
+        # pyld raises more than JsonLdError on hostile input; none of it may become a 500
         raise CredentialInputError(
             "/@context", f"the JSON-LD could not be processed: {_reason(exc)}"
         ) from None
@@ -335,7 +336,8 @@ def frame(expanded: list[Any], reading: Sequence[str], root_types: Sequence[str]
             {"@context": list(reading), "@type": list(root_types)},
             {"documentLoader": document_loader, "omitGraph": True},
         )
-    except jsonld.JsonLdError as exc:
+    except (jsonld.JsonLdError, RecursionError, TypeError, ValueError, KeyError) as exc:
+        # e.g. a chain of references framed deeper than Python's recursion limit
         raise CredentialInputError(
             "/@context", f"the JSON-LD could not be processed: {_reason(exc)}"
         ) from None
@@ -409,7 +411,7 @@ def to_rdf(document: Any) -> dict[str, list[dict[str, Any]]]:
         dataset: dict[str, list[dict[str, Any]]] = jsonld.to_rdf(
             document, {"documentLoader": document_loader}
         )
-    except jsonld.JsonLdError as exc:
+    except (jsonld.JsonLdError, RecursionError, TypeError, ValueError, KeyError) as exc:
         raise CredentialInputError(
             "/@context", f"the JSON-LD could not be processed: {_reason(exc)}"
         ) from None

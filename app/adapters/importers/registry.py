@@ -121,7 +121,7 @@ def read_document(
     context = read_context(document)
     refuse_unknown_only(context)
     refuse_ctdl(document)
-    prepared = prepare(document, context, forced, options.limits.max_jsonld_values)
+    prepared = prepare(document, context, forced, options.limits)
     readable = prepared.readable
     warnings = list(prepared.warnings)
     try:

@@ -16,6 +16,7 @@ from app.adapters.importers.registry import read_document
 from app.adapters.importers.safety import ImportLimits
 from app.adapters.importers.shacl import validate_edc
 from app.core.credentials import (
+    CredentialInputError,
     Credits,
     SourceFormat,
     UnsupportedCredentialFormat,
@@ -304,3 +305,24 @@ def test_ctdl_elsewhere_is_refused_naming_it() -> None:
         read_document(json.dumps(doc))
     assert err.value.field == "/credentialSubject/hasCredential/type"
     assert "CTDL" in err.value.message and "ceterms:BachelorDegree" in err.value.message
+
+
+@pytest.mark.parametrize(("length", "error"), [(40, PayloadTooLarge), (990, CredentialInputError)])
+def test_a_chain_of_references_cannot_nest_past_the_limits(length: int, error: type) -> None:
+    # Framing embeds each referenced node where it is used: a flattened chain a -> b -> c …
+    # becomes deep nesting. It is refused (413 past the depth limit, 422 where pyld itself
+    # gives up), never a server error.
+    context = [
+        "https://www.w3.org/2018/credentials/v1",
+        "http://data.europa.eu/snb/model/context/edc-ap",
+    ]
+    graph: list[dict[str, Any]] = [
+        {
+            "id": "urn:c",
+            "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
+            "credentialSubject": "urn:n0",
+        }
+    ]
+    graph += [{"id": f"urn:n{i}", "hasPart": f"urn:n{i + 1}"} for i in range(length)]
+    with pytest.raises(error):
+        read_document(json.dumps({"@context": context, "@graph": graph}))
