@@ -20,12 +20,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.adapters.db.identity_repository import IdentityRepository
-from app.adapters.db.tenancy import bind_organisation
 from app.adapters.oidc import InvalidToken, OidcVerifier
 from app.api.access import ALWAYS_PUBLIC, RULES, rule_for
-from app.api.deps import SessionDep
 from app.api.problems import PROBLEM_JSON, ProblemType, problem_response
 from app.core.identity import (
     ORGANISATION_ID,
@@ -79,6 +78,10 @@ class Authenticator:
             description = (detail or "").replace('"', "'")[:200]
             bearer += f', error="{error}", error_description="{description}"'
         return f'{bearer}, ApiKey realm="passerelle", header="{self.settings.api_key_header}"'
+
+    def has_credentials(self, request: Request) -> bool:
+        headers = request.headers
+        return self.settings.api_key_header in headers or "authorization" in headers
 
     def authenticate(self, request: Request, identity: IdentityRepository) -> Principal | None:
         """The caller, ``None`` when no credentials were sent; raises on bad credentials."""
@@ -139,23 +142,34 @@ class Authenticator:
         )
 
 
-def authorise(request: Request, session: SessionDep) -> None:
-    """The dependency on every operation: authenticate, then check the access table."""
+async def authorise(request: Request) -> None:
+    """The dependency on every operation: authenticate, then check the access table.
+
+    ``async`` and without the request's session, so an anonymous call to a public operation
+    costs a dictionary look-up, not a thread-pool hop and a session. Credentials are checked in
+    the thread pool on a short session of their own. The request's session is bound to the
+    principal's organisation where it is made (``deps.get_session``), so every repository of
+    organisation data built on it acts for that organisation (app/adapters/db/tenancy.py).
+    """
     route = request.scope.get("route")
     # path_format: the template without converters ("{framework:path}" → "{framework}"), as
     # the access table and the OpenAPI document write it
     rule = rule_for(request.method, getattr(route, "path_format", request.url.path))
     authenticator: Authenticator = request.app.state.authenticator
-    principal = authenticator.authenticate(request, IdentityRepository(session))
+    principal: Principal | None = None
+    if authenticator.has_credentials(request):
+        principal = await run_in_threadpool(_authenticate, request, authenticator)
     request.state.principal = principal
     if principal is None:
         if rule.group in authenticator.public:
             return
         raise Unauthenticated("This operation needs an API key or a bearer token.")
     require(principal, rule.permission)
-    # Every repository of organisation data built on this request's session is now scoped to
-    # the principal's organisation (app/adapters/db/tenancy.py).
-    bind_organisation(session, principal.organisation)
+
+
+def _authenticate(request: Request, authenticator: Authenticator) -> Principal | None:
+    with request.app.state.sessionmaker() as session:
+        return authenticator.authenticate(request, IdentityRepository(session))
 
 
 async def get_principal(request: Request) -> Principal:

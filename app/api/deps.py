@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from app.adapters.db.tenancy import bind_organisation
 from app.services.registry import Registry
 from app.services.startup import Transfer
 from app.settings import Settings
@@ -31,6 +32,11 @@ def get_session(request: Request) -> Iterator[Session]:
     this one must also declare ``scope="function"`` (FastAPI refuses the other order).
     """
     session: Session = request.app.state.sessionmaker()
+    principal = getattr(request.state, "principal", None)  # set by app/api/auth.py's authorise
+    if principal is not None:
+        # Every repository of organisation data on this session acts for the principal's
+        # organisation (issue 12; app/adapters/db/tenancy.py).
+        bind_organisation(session, principal.organisation)
     try:
         yield session
         session.commit()
