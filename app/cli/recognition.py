@@ -31,7 +31,8 @@ def _report(record: dict[str, Any]) -> None:
             f"[bold]{cred.get('title') or 'micro-credential'}[/bold] → {target['framework']}"
             + (f" / {qual['title']} ({qual['institution']})" if qual else "")
             + f"\npurpose: {record['purpose']}   as of: {record.get('as_of') or '—'}"
-            + f"\n[bold]{record['outcome'].upper()}[/bold]   confidence {record['confidence']:.2f}",
+            + f"\n[bold]{record['outcome'].replace('_', ' ').upper()}[/bold]"
+            + f"   confidence {record['confidence']:.2f}",
             title="Recognition recommendation",
         )
     )
@@ -56,9 +57,14 @@ def _report(record: dict[str, Any]) -> None:
                 f"{ects['min']:g}" if ects else "",
             )
         console.print(modules)
-    for label in ("conditions",):
-        for item in record[label]:
-            console.print(f"condition: {item}")
+    for item in record["conditions"]:
+        console.print(f"condition: {item}")
+    if record.get("missing"):
+        console.print("not assessable: " + ", ".join(record["missing"]))
+    for item in record.get("documents_to_request", ()):
+        console.print(f"document to request: {item}")
+    for item in record.get("confidence_notes", ()):
+        console.print(f"[dim]confidence: {item}[/dim]")
     if record.get("alternative"):
         console.print(f"alternative: {record['alternative']}")
     for p in record["precedents"]:
