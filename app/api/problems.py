@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.security_headers import API_HEADERS
 from app.core import errors
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ def install(app: FastAPI) -> None:
             INTERNAL,
             "An unexpected error occurred; it has been logged.",
             instance=request.url.path,
+            headers=API_HEADERS,
         )
 
 

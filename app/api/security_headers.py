@@ -38,11 +38,20 @@ DOCS_POLICY = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+#: What every API answer carries. Also sent by the 500 handler (app/api/problems.py): Starlette
+#: answers an unhandled error from its outermost middleware, outside this one.
+API_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "content-security-policy": API_POLICY,
+    "cache-control": "no-store",
+}
 _COMMON = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-    (b"cross-origin-opener-policy", b"same-origin"),
+    (name.encode(), value.encode())
+    for name, value in API_HEADERS.items()
+    if name not in {"content-security-policy", "cache-control"}
 ]
 
 

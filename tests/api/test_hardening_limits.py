@@ -270,3 +270,22 @@ def test_address_bucket_refuses_before_authentication_runs() -> None:
     problem = assert_problem(answers[3], 429)
     assert problem["limit"] == "address"
     assert answers[3].headers["retry-after"] == "1"
+
+
+def test_an_unexpected_error_carries_the_security_headers_too() -> None:
+    from fastapi import FastAPI
+
+    from app.api import problems
+
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    answer = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert_problem(answer, 500)
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
