@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -100,6 +101,9 @@ def _http(method: str, url: str, body: bytes | None = None, media: str | None = 
     request = urllib.request.Request(url, data=body, method=method)
     if media:
         request.add_header("content-type", media)
+    api_key = os.environ.get("PASSERELLE_API_KEY")
+    if api_key:  # the service answers organisation data only to a caller (README "Security")
+        request.add_header("X-API-Key", api_key)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             raw = response.read()

@@ -107,3 +107,33 @@ def test_organisation_option_scopes_the_commands(db_url: str) -> None:
     assert mine.exit_code == 0, mine.output
     theirs = runner.invoke(cli, ["catalogue", "show", pid])  # the default organisation
     assert theirs.exit_code != 0
+
+
+def test_remote_commands_send_the_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.request
+
+    from app.cli import articulation
+
+    sent: list[urllib.request.Request] = []
+
+    class Answer:
+        def __init__(self) -> None:
+            self.headers = {"content-type": "application/json"}
+
+        def read(self) -> bytes:
+            return b"{}"
+
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    def urlopen(request: urllib.request.Request, timeout: float) -> Answer:
+        sent.append(request)
+        return Answer()
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    monkeypatch.setenv("PASSERELLE_API_KEY", "psk_AAAAAAAA_" + "k" * 43)
+    assert articulation._http("GET", "http://service.example/v1/jobs/1") == {}
+    assert sent[0].get_header("X-api-key") == "psk_AAAAAAAA_" + "k" * 43
