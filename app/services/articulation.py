@@ -342,6 +342,7 @@ class ArticulationService:
             if eqf is not None and not 1 <= eqf <= 8:
                 issues.append(_issue(item.where, "eqf_level", "an EQF level is 1 to 8"))
                 eqf = None
+            level = None
             if item.level:
                 try:
                     key = self.registry.index.level(item.level)
@@ -364,11 +365,12 @@ class ArticulationService:
                             )
                         )
                     else:
-                        eqf = from_level
+                        eqf, level = from_level, (key if key.framework != EQF_ID else None)
                 except DomainError as exc:
                     issues.append(_issue(item.where, "level", exc.message))
             title = (item.title or "").strip() or cid
-            out.append(Course(cid, title[:MAX_TEXT], outcomes, credits, eqf))
+            # The national level is kept: levels are related in its framework's own order.
+            out.append(Course(cid, title[:MAX_TEXT], outcomes, credits, eqf, level))
         if issues:
             raise BatchInputError(issues)
         return out

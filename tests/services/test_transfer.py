@@ -33,6 +33,7 @@ EDC_PLACEHOLDERS = DATA / "credentials_interop" / "edc" / "edci_credential_shoul
 EDC_SEALED = DATA / "credentials_interop" / "edc" / "elm_Sample-MC-Annex1-signed.jsonld"
 SAMPLES = PROJECT_ROOT / "samples" / "catalogue"
 CT = Purpose.CREDIT_TRANSFER
+NFQ8 = LevelKey("IE-NFQ", "8")
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +262,22 @@ def test_articulation_csv_has_a_row_for_every_miss(tmp_path: Path) -> None:
     lines = results_csv(payload).splitlines()
     assert lines[1].split(",")[3] == "none" and lines[1].endswith(",x")
     assert len(lines[1].split(",")) == len(CSV_RESULT_COLUMNS)
+
+
+def test_articulation_relates_national_levels_and_the_codec_keeps_them(
+    ctx: TransferContext,
+) -> None:
+    """An incoming course at IE-NFQ 7 against an NFQ 8 module (both EQF 6): level too low."""
+    from app.adapters.db.transfer_codec import course_from_json, course_to_json
+
+    outcomes = ("Design a normalised relational schema for a small business case",)
+    module = TargetModule("M8", "Databases (honours)", outcomes, Range(5, 5), 6, level=NFQ8)
+    course = Course("nfq7", "Databases", outcomes, Range(5, 5), 6, LevelKey("IE-NFQ", "7"))
+    assert course_from_json(course_to_json(course)) == course
+    matches = ctx.match(ctx.index_for("nfq8", (module,)), [course])
+    result = propose([course], (module,), matches, ctx.policy, ctx.relate())
+    assert result.modules[0].proposals == ()
+    assert (result.modules[0].miss or "").startswith("level too low: IE-NFQ:7 is below IE-NFQ:8")
+    # Without the national levels the EQF alone would have proposed the exemption.
+    plain_result = propose([course], (module,), matches, ctx.policy)
+    assert plain_result.modules[0].proposals

@@ -18,6 +18,7 @@ from app.core.transfer.types import (
     OutcomeMatch,
     TargetModule,
 )
+from app.core.types import LevelKey
 
 Course = Candidate
 CourseMatch = CandidateMatch
@@ -32,13 +33,16 @@ def range_from_json(d: Mapping[str, Any] | None) -> Range | None:
 
 
 def course_to_json(c: Course) -> dict[str, Any]:
-    return {
+    out = {
         "id": c.id,
         "title": c.title,
         "outcomes": list(c.outcomes),
         "credits_ects": range_to_json(c.credits_ects),
         "eqf_level": c.eqf_level,
     }
+    if c.level is not None:  # only when known: a batch's identity hash stays what it was
+        out["level"] = str(c.level)
+    return out
 
 
 def course_from_json(d: Mapping[str, Any]) -> Course:
@@ -48,6 +52,7 @@ def course_from_json(d: Mapping[str, Any]) -> Course:
         outcomes=tuple(str(o) for o in d.get("outcomes", ())),
         credits_ects=range_from_json(d.get("credits_ects")),
         eqf_level=d.get("eqf_level"),
+        level=LevelKey(*str(d["level"]).split(":", 1)) if d.get("level") else None,
     )
 
 
