@@ -33,6 +33,7 @@ from app.adapters.db.models_recognition import (
 )
 from app.adapters.db.tenancy import organisation_of
 from app.core.errors import NotFound
+from app.core.identity import DEFAULT_ORGANISATION
 from app.core.records import (
     GENESIS,
     ChainCheck,
@@ -101,6 +102,15 @@ def _hashed_content(row: RecognitionRecordRow) -> dict[str, Any]:
         **(
             {"subject_commitment": row.subject_commitment}
             if row.subject_commitment is not None
+            else {}
+        ),
+        # who asked and for which organisation (0010_identity), so that moving a record to
+        # another organisation or changing its creator (the four-eyes rule) breaks the hash;
+        # only when they differ from what records before 0010 have, which keep their hashes
+        **({"created_by": row.created_by} if row.created_by is not None else {}),
+        **(
+            {"organisation_id": row.organisation_id}
+            if row.organisation_id != DEFAULT_ORGANISATION
             else {}
         ),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +28,7 @@ from app.adapters.db.tenancy import (
 from app.core.catalogue import content_hash
 from app.core.errors import NotFound
 from tests.adapters.db.test_catalogue_repository import programme
-from tests.adapters.db.test_recognition_repository import _new
+from tests.adapters.db.test_recognition_repository import _new, _tamper
 
 A, B = "uni-a", "uni-b"
 T0 = dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC)
@@ -169,3 +170,26 @@ def test_jobs_are_per_organisation(factory: sessionmaker[Session]) -> None:
             owner="w", kinds=["articulation"], now=T0, lease=dt.timedelta(seconds=30)
         )
         assert claimed is not None and claimed.organisation_id in (A, B)
+
+
+@pytest.mark.parametrize(
+    ("statement", "reader"),
+    [
+        ("UPDATE recognition_record SET organisation_id = 'uni-b'", B),
+        ("UPDATE recognition_record SET created_by = 'oidc:someone-else'", A),
+        ("UPDATE recognition_record SET created_by = NULL", A),
+    ],
+)
+def test_moving_a_record_or_changing_its_creator_breaks_its_hash(
+    factory: sessionmaker[Session], statement: str, reader: str
+) -> None:
+    with session_scope(factory) as session:
+        record_id = (
+            RecognitionRepository(session, A).append(replace(_new(), created_by="oidc:eve")).id
+        )
+    with factory() as session:
+        assert RecognitionRepository(session, A).verify(record_id).valid
+        _tamper(session, statement)
+    with factory() as session:
+        check = RecognitionRepository(session, reader).verify(record_id)
+        assert not check.valid and "content" in " ".join(check.problems)
