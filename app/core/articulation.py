@@ -152,6 +152,8 @@ def propose(
     matches: Sequence[CourseMatch],
     policy: ArticulationPolicy,
     relate: Relate | None = None,
+    *,
+    cross_lingual: bool = False,
 ) -> Articulation:
     """Proposals for every module of ``target`` from the courses' matches (``relate``: national
     levels related in the most specific frame; without it, EQF numbers). A module or course left
@@ -269,7 +271,11 @@ def propose(
                 touching[mm.module].append((by_id[match.course], mm))
     for module in target:
         ranked = sorted(proposals.get(module.code, ()), key=_rank)[:limit]
-        miss = None if ranked else _module_miss(module, touching[module.code], policy, relate)
+        miss = (
+            None
+            if ranked
+            else _module_miss(module, touching[module.code], policy, relate, cross_lingual)
+        )
         results.append(ModuleResult(module, tuple(ranked), miss))
         for p in ranked:
             for cid in p.courses:
@@ -283,29 +289,43 @@ def propose(
         unmatched_courses=unmatched,
         policy_version=policy.version,
         course_misses={
-            cid: _course_miss(by_id[cid], matched.get(cid), modules, policy, relate)
+            cid: _course_miss(by_id[cid], matched.get(cid), modules, policy, relate, cross_lingual)
             for cid in unmatched
             if cid in by_id
         },
     )
 
 
+def _foreign(course: Course, module: TargetModule, cross_lingual: bool) -> str | None:
+    """A language the alignment cannot bridge (a lexical or English-only model), if so."""
+    have, want = (course.language or "")[:2], (module.language or "")[:2]
+    if cross_lingual or not have or not want or have == want:
+        return None
+    return (
+        f"language not supported: {course.id}'s outcomes are in {have}, {module.code}'s in "
+        f"{want}, and the alignment does not compare across languages"
+    )
+
+
 def _blocker(
     course: Course,
-    mm: ModuleMatch,
+    mm: ModuleMatch | None,
     module: TargetModule,
     policy: ArticulationPolicy,
     relate: Relate | None = None,
+    cross_lingual: bool = False,
 ) -> str:
-    """Why one course's match with one module is no proposal: level, outcomes, then credits."""
+    """Why one course's match with one module is no proposal: level, outcomes (or language),
+    then credits."""
     rules = policy.rules
     level = level_check(course, module, rules, relate)
-    best = max((p.score for p in mm.pairs), default=0.0)
     if level.compatible is False:
         return f"level too low: {level.reason}"
-    if mm.coverage < rules.conditional_coverage:
-        return (
-            f"no outcome above the bar: best candidate {course.id} covers {mm.coverage:.0%} of "
+    coverage = mm.coverage if mm is not None else 0.0
+    if coverage < rules.conditional_coverage:
+        best = max((p.score for p in mm.pairs), default=0.0) if mm is not None else 0.0
+        return _foreign(course, module, cross_lingual) or (
+            f"no outcome above the bar: best candidate {course.id} covers {coverage:.0%} of "
             f"the outcomes (best pair score {best:.2f}; a proposal needs "
             f"{rules.conditional_coverage:.0%} covered)"
         )
@@ -320,6 +340,7 @@ def _module_miss(
     found: Sequence[tuple[Course, ModuleMatch]],
     policy: ArticulationPolicy,
     relate: Relate | None = None,
+    cross_lingual: bool = False,
 ) -> str:
     if not module.outcomes:
         return "the module publishes no learning outcomes to compare"
@@ -329,7 +350,7 @@ def _module_miss(
             "bar against this module's outcomes"
         )
     course, mm = max(found, key=lambda e: (e[1].coverage, max(p.score for p in e[1].pairs)))
-    return _blocker(course, mm, module, policy, relate)
+    return _blocker(course, mm, module, policy, relate, cross_lingual)
 
 
 def _course_miss(
@@ -338,16 +359,22 @@ def _course_miss(
     modules: Mapping[str, TargetModule],
     policy: ArticulationPolicy,
     relate: Relate | None = None,
+    cross_lingual: bool = False,
 ) -> str:
     if not course.outcomes:
         return "the course states no learning outcomes"
     if match is None or not match.modules:
+        foreign = [m for m in modules.values() if _foreign(course, m, cross_lingual)]
+        if foreign and len(foreign) == len(modules):
+            return _foreign(course, foreign[0], cross_lingual) or ""
         return "none of its outcomes scores above the bar against any module's outcomes"
     mm = max(match.modules, key=lambda m: (m.coverage, max(p.score for p in m.pairs)))
     module = modules.get(mm.module)
     if module is None:
         return "its best module is not in the programme"
-    return f"best module {module.code}: {_blocker(course, mm, module, policy, relate)}"
+    return (
+        f"best module {module.code}: {_blocker(course, mm, module, policy, relate, cross_lingual)}"
+    )
 
 
 def _single(

@@ -41,6 +41,7 @@ from app.adapters.db.transfer_codec import (
     proposal_to_json,
     range_to_json,
 )
+from app.adapters.embeddings.language import guess_language
 from app.core.articulation import propose
 from app.core.catalogue import Programme
 from app.core.credits import CreditSystems, Range, convert
@@ -370,7 +371,8 @@ class ArticulationService:
                     issues.append(_issue(item.where, "level", exc.message))
             title = (item.title or "").strip() or cid
             # The national level is kept: levels are related in its framework's own order.
-            out.append(Course(cid, title[:MAX_TEXT], outcomes, credits, eqf, level))
+            language = guess_language(" ".join(outcomes)) if outcomes else None
+            out.append(Course(cid, title[:MAX_TEXT], outcomes, credits, eqf, level, None, language))
         if issues:
             raise BatchInputError(issues)
         return out
@@ -409,6 +411,7 @@ class ArticulationService:
             [m for _, m in usable],
             self.policy,
             self.context.relate(),
+            cross_lingual=self.context.cross_lingual,
         )
         by_id = {c.id: c for _, c, _, _ in courses}
         modules = [

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 from app.adapters.embeddings.cached import CachedEmbedder
+from app.adapters.embeddings.language import guess_language
 from app.core.catalogue import Cycle, Module, ModuleStatus, Programme
 from app.core.credentials import MicroCredential, outcome_problem
 from app.core.credits import Conversion, CreditSystems, Range, convert
@@ -107,6 +108,10 @@ def module_eqf(registry: Registry, module: Module, programme: Programme) -> int 
     if module.cycle is not None:
         return _CYCLE_EQF.get(module.cycle)
     return programme.eqf_level
+
+
+def _language(outcomes: Sequence[str]) -> str | None:
+    return guess_language(" ".join(outcomes)) if outcomes else None
 
 
 def _signature(credential: MicroCredential) -> tuple[Signature, str]:
@@ -262,6 +267,7 @@ class TransferContext:
             eqf,
             level,
             facts,
+            credential.language or (guess_language(" ".join(outcomes)) if outcomes else None),
         )
         return candidate, notes
 
@@ -292,6 +298,7 @@ class TransferContext:
                     compulsory=m.status is not ModuleStatus.ELECTIVE,
                     prerequisites=m.prerequisites,
                     level=m.level or programme.level,
+                    language=m.language or programme.language or _language(m.learning_outcomes),
                 )
             )
         silent = [m.code for m in out if not m.outcomes]
@@ -380,6 +387,11 @@ class TransferContext:
             policy = replace(policy, options=options)
         embedder = self.aligner.embedder
         return self.aligner.run(lambda: match_courses(candidates, index, embedder, policy))
+
+    @property
+    def cross_lingual(self) -> bool:
+        """Whether the aligner compares outcomes across languages (a multilingual model)."""
+        return self.aligner.embedder is not None and self.aligner.embedder.multilingual
 
     def versions(self) -> dict[str, Any]:
         release = self.registry.release

@@ -281,3 +281,24 @@ def test_articulation_relates_national_levels_and_the_codec_keeps_them(
     # Without the national levels the EQF alone would have proposed the exemption.
     plain_result = propose([course], (module,), matches, ctx.policy)
     assert plain_result.modules[0].proposals
+
+
+def test_a_language_the_alignment_cannot_bridge_is_named(ctx: TransferContext) -> None:
+    """A French course against Uppsala's English syllabi, aligned lexically (no model)."""
+    [imported] = ctx.catalogue.read_file(SAMPLES / "uppsala-msc-computer-science-selection.json")
+    modules, _ = ctx.modules(imported.programme)
+    assert {m.language for m in modules if m.outcomes} == {"en"}
+    french = (
+        "Concevoir un schéma de base de données relationnelle normalisé pour une entreprise",
+        "Écrire des requêtes SQL qui joignent, filtrent et agrègent des données",
+    )
+    course = Course("fr", "Bases de données", french, Range(5, 5), 7, language="fr")
+    matches = ctx.match(ctx.index_for("uppsala", modules), [course])
+    result = propose([course], modules, matches, ctx.policy, ctx.relate())
+    assert not ctx.cross_lingual and result.unmatched_courses == ("fr",)
+    assert result.course_misses["fr"].startswith("language not supported") or (
+        "language not supported" in result.course_misses["fr"]
+    )
+    # With a model that compares across languages the same miss is not blamed on language.
+    across = propose([course], modules, matches, ctx.policy, ctx.relate(), cross_lingual=True)
+    assert "language" not in across.course_misses["fr"]

@@ -42,6 +42,8 @@ def course_to_json(c: Course) -> dict[str, Any]:
     }
     if c.level is not None:  # only when known: a batch's identity hash stays what it was
         out["level"] = str(c.level)
+    if c.language is not None:
+        out["language"] = c.language
     return out
 
 
@@ -53,6 +55,7 @@ def course_from_json(d: Mapping[str, Any]) -> Course:
         credits_ects=range_from_json(d.get("credits_ects")),
         eqf_level=d.get("eqf_level"),
         level=LevelKey(*str(d["level"]).split(":", 1)) if d.get("level") else None,
+        language=d.get("language"),
     )
 
 

@@ -97,6 +97,7 @@ class Candidate:
     eqf_level: int | None = None
     level: LevelKey | None = None
     facts: CandidateFacts | None = None
+    language: str | None = None  # of its outcomes (ISO 639-1), where known
 
 
 #: An incoming course is a candidate (the articulation engine's first name for it).
@@ -115,6 +116,7 @@ class TargetModule:
     compulsory: bool = True  # False: an elective (never exempted by credits alone)
     prerequisites: tuple[str, ...] = ()
     level: LevelKey | None = None
+    language: str | None = None  # of its outcomes (ISO 639-1), where known
 
 
 @dataclass(frozen=True, slots=True)
