@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
 
+from app.adapters.db.models_recognition import RecognitionSubjectRow
 from app.adapters.db.recognition_repository import RecognitionRepository
 from app.core.errors import InvalidInput, NotFound
 from app.core.records import (
@@ -36,6 +37,7 @@ from app.core.records import (
     open_checkpoint,
     reviews_digests_at,
     sign_checkpoint,
+    subject_commitment,
     verify_chain,
 )
 from app.settings import RecordSettings
@@ -311,20 +313,42 @@ def record_proof(
             cannot.append(
                 "a review added after the last checkpoint and then deleted could not be noticed"
             )
-    subject = repo.subject(record_id)
+    personal, personal_problems = _personal_data(record.subject_commitment, repo.subject(record_id))
+    problems.extend(personal_problems)
     return {
         "checkpoint": checkpoint,
         "checkpoint_problems": problems,
         "proves": proves,
         "cannot_prove": cannot,
-        "personal_data": None
-        if subject is None
-        else (
-            {"status": "erased", "erased_at": subject.erased_at, "reason": subject.erasure_reason}
-            if subject.erased_at
-            else {"status": "held apart from the record (a salted commitment is hashed)"}
-        ),
+        "personal_data": personal,
     }
+
+
+def _personal_data(
+    commitment: str | None, subject: RecognitionSubjectRow | None
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """Whose decision: the learner held apart must open the record's commitment, or someone
+    re-attributed the decision to another person (the subject table is not append-only, so
+    that it can be erased)."""
+    if commitment is None:
+        return None, []
+    if subject is None:
+        return {"status": "missing"}, [
+            "the record commits to a learner, but the learner's row is gone without an erasure"
+        ]
+    if subject.erased_at is not None:
+        return {
+            "status": "erased",
+            "erased_at": subject.erased_at,
+            "reason": subject.erasure_reason,
+        }, []
+    if subject.salt is None or subject_commitment(bytes.fromhex(subject.salt), subject.subject) != (
+        commitment
+    ):
+        return {"status": "altered"}, [
+            "the learner held for this record does not match the commitment in the record"
+        ]
+    return {"status": "held apart from the record; matches its commitment"}, []
 
 
 # --- personal data -------------------------------------------------------------------------------

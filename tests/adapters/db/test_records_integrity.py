@@ -8,6 +8,7 @@ that rehashes everything after the edit, the newest record deleted, or the last 
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -472,3 +473,30 @@ def test_erasure_by_learner_reaches_the_stored_credentials(
         for row in session.scalars(select(CredentialRow)):
             assert row.credential["learner"] is None and row.original is None
         assert RecognitionRepository(session).verify(rid).valid
+
+
+def test_a_decision_re_attributed_to_another_learner_is_detected(
+    factory: sessionmaker[Session],
+) -> None:
+    with factory() as session:
+        rid = _record(session, learner=True)
+        session.commit()
+        proof = records.record_proof(session, rid, [], {})
+        assert proof["personal_data"]["status"].endswith("matches its commitment")
+        assert proof["checkpoint_problems"] == []
+        # the subject table is writable (erasure needs it): swap the learner
+        other = {**LEARNER, "name": "Someone Else", "identifiers": []}
+        session.execute(
+            text("UPDATE recognition_subject SET subject = :s WHERE record_id = :id"),
+            {"s": json.dumps(other), "id": rid},
+        )
+        session.commit()
+        session.expire_all()
+        proof = records.record_proof(session, rid, [], {})
+        assert proof["personal_data"] == {"status": "altered"}
+        assert any("does not match the commitment" in p for p in proof["checkpoint_problems"])
+        session.execute(text("DELETE FROM recognition_subject"))
+        session.commit()
+        session.expire_all()
+        proof = records.record_proof(session, rid, [], {})
+        assert proof["personal_data"] == {"status": "missing"}
