@@ -180,7 +180,9 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     records: RecordSettings = Field(default_factory=RecordSettings)
     # Hardening (issue 12): app/api/middleware.py, rate_limit.py, security_headers.py.
-    max_json_depth: int = Field(default=64, gt=0, description="deepest JSON body nesting")
+    max_json_depth: int = Field(
+        default=32, gt=0, description="deepest JSON body nesting (as credentials.max_depth)"
+    )
     cors_allow_origins: list[str] = Field(
         default_factory=list, description="origins allowed cross-site (CORS); none by default"
     )

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.adapters.importers.safety import check_depth
 from app.api.body_limits import (
     accepts,
     json_depth,
@@ -44,6 +45,7 @@ from app.api.problems import (
     VALIDATION,
     ProblemType,
 )
+from app.core.errors import PayloadTooLarge
 
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
 
@@ -189,13 +191,14 @@ class RequestGuard:
                 return True
             depth = json_depth(body)
             if depth > self.max_json_depth:
+                pointer = _too_deep_at(body, self.max_json_depth)
                 await send_problem(
                     scope,
                     send,
                     PAYLOAD_TOO_LARGE,
                     f"The JSON body is nested {depth} levels deep; at most "
                     f"{self.max_json_depth} are accepted.",
-                    [{"pointer": "", "detail": f"at most {self.max_json_depth} levels"}],
+                    [{"pointer": pointer, "detail": f"at most {self.max_json_depth} levels"}],
                 )
                 return True
             pointer = nul_pointer(body)
@@ -262,6 +265,16 @@ class RequestGuard:
             f"The request body is larger than {self.max_bytes} bytes.",
             [{"pointer": "", "detail": f"at most {self.max_bytes} bytes"}],
         )
+
+
+def _too_deep_at(body: bytes, max_depth: int) -> str:
+    """The JSON pointer of the first container past ``max_depth`` (the credential importers'
+    own check names it; run only on a body already known to be too deep)."""
+    try:
+        check_depth(body.decode("utf-8"), max_depth)
+    except PayloadTooLarge as exc:
+        return exc.field
+    return ""
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

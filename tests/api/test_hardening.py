@@ -63,7 +63,8 @@ def test_chunked_50_mb_body_is_413(client: TestClient, path: str) -> None:
 )
 def test_100k_deep_json_is_a_problem_not_a_recursion_error(client: TestClient, path: str) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
-    assert_problem(client.post(path, content=deep, headers=JSON), 413)
+    problem = assert_problem(client.post(path, content=deep, headers=JSON), 413)
+    assert problem["errors"][0]["pointer"] == "/0" * 32  # the first container too deep
     wrapped = b'{"programmes": ' + deep + b"}"
     r = client.post(path, content=wrapped, headers={"content-type": "application/ld+json"})
     assert "nested 100001 levels" in assert_problem(r, 413)["detail"]
