@@ -202,21 +202,6 @@ def assess_level(
         if comparison.matches:
             confidence = comparison.matches[0].confidence
             eqf = eqf if eqf is not None else comparison.matches[0].eqf_level
-    if eqf is None and candidate.level is None:
-        reason = "the credential states no EQF level and its NQF level is not referenced"
-        if comparison is not None and comparison.reason is not None:
-            reason = (
-                f"no comparable level: {comparison.reason.value} ({'; '.join(comparison.notes)})"
-            )
-        return Finding(
-            Element.LEVEL,
-            "level unknown",
-            None,
-            reason,
-            tuple(evidence),
-            policy.missing_level_confidence,
-            ("the level of the credential (EQF or national framework level)",),
-        )
     relation = (
         relate(candidate.level, target.level)
         if relate and candidate.level is not None and target.level is not None
@@ -237,18 +222,16 @@ def assess_level(
             return Finding(Element.LEVEL, found, substantial, why, tuple(evidence), confidence)
         why = "the credential's level meets or exceeds the target's"
         return Finding(Element.LEVEL, found, False, why, tuple(evidence), confidence)
-    if eqf is None and relation is not None:
-        eqf = relation.held_eqf
-    if eqf is None:  # a national level that is not referenced to the EQF
-        return Finding(
-            Element.LEVEL,
-            f"credential at {candidate.level}, not referenced to the EQF",
-            None,
-            "the level cannot be compared with the target's",
-            tuple(evidence),
-            policy.missing_level_confidence,
-            ("how the credential's national level is referenced to the EQF",),
-        )
+    eqf = eqf if eqf is not None or relation is None else relation.held_eqf
+    if eqf is None:  # no level, or a national level not referenced to the EQF
+        reason = "the credential states no EQF level and its NQF level is not referenced"
+        if comparison is not None and comparison.reason is not None:
+            reason = (
+                f"no comparable level: {comparison.reason.value} ({'; '.join(comparison.notes)})"
+            )
+        request = ("the level of the credential (EQF or national framework level)",)
+        conf = policy.missing_level_confidence
+        return Finding(Element.LEVEL, "level unknown", None, reason, tuple(evidence), conf, request)
     found = f"credential at EQF {eqf}"
     if comparison is not None and comparison.matches:
         best = comparison.matches[0]

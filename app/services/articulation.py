@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -67,7 +67,6 @@ from app.services.jobs import (
 from app.services.transfer import TransferContext
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 KIND = "articulation"
 MAX_COURSES = 5000  # per batch; the body-size limit usually binds first

@@ -151,8 +151,13 @@ class PathwayService:
         return out[: self.max_programmes]
 
     def _offerings(
-        self, session: Session, programme: Programme, modules: Sequence[TargetModule]
+        self,
+        session: Session,
+        programme: Programme,
+        modules: Sequence[TargetModule],
+        use_catalogue: bool = True,
     ) -> tuple[list[Offering], int]:
+        """The target's own modules, and (``use_catalogue``) every other programme's."""
         offerings = [
             Offering(
                 Course(m.code, m.title, m.outcomes, m.credits_ects, m.eqf_level),
@@ -164,7 +169,7 @@ class PathwayService:
             )
             for m, src in zip(modules, programme.modules, strict=True)
         ]
-        others = self._programmes(session, exclude=programme.id)
+        others = self._programmes(session, exclude=programme.id) if use_catalogue else []
         for other in others:
             micro = "micro" in (other.award or "").casefold()
             converted, _ = self.context.modules(other)
@@ -212,11 +217,7 @@ class PathwayService:
             if code not in codes:
                 raise InvalidInput(f"/electives/{i}", f"{programme.title!r} has no module {code!r}")
         index = ctx.index_for(stored.content_hash, modules)
-        if use_catalogue:
-            offerings, programmes = self._offerings(session, programme, modules)
-        else:
-            offerings = self._offerings_target_only(programme, modules)
-            programmes = 0
+        offerings, programmes = self._offerings(session, programme, modules, use_catalogue)
         external = [o.course for o in offerings if o.covers_module is None]
         held_matches = ctx.match(index, courses)
         offering_matches = self._offering_matches(stored.content_hash, index, external)
@@ -265,21 +266,6 @@ class PathwayService:
             while len(self._matches) > self._match_cache:
                 self._matches.popitem(last=False)
         return matches
-
-    def _offerings_target_only(
-        self, programme: Programme, modules: Sequence[TargetModule]
-    ) -> list[Offering]:
-        return [
-            Offering(
-                Course(m.code, m.title, m.outcomes, m.credits_ects, m.eqf_level),
-                "target_module",
-                provider=programme.title,
-                cost=src.cost.amount if src.cost else None,
-                currency=src.cost.currency if src.cost else None,
-                covers_module=m.code,
-            )
-            for m, src in zip(modules, programme.modules, strict=True)
-        ]
 
     def stack(self, session: Session, held: Sequence[HeldRef], *, limit: int = 10) -> StackAnswer:
         """Programmes of the catalogue the held credentials stack into, by covered share."""
