@@ -301,3 +301,33 @@ def test_verify_with_checkpoints_says_what_is_proved_and_catches_a_deleted_revie
     assert damaged.status_code == 200
     assert damaged.json()["valid"] is False
     assert any("could not be read" in p for p in damaged.json()["problems"])
+
+
+def test_eight_concurrent_clients_create_decisions_without_errors(client: TestClient) -> None:
+    """Through the app (its thread pool runs the requests at once), not only the repository."""
+    document = json.loads(ELM_MC.read_text(encoding="utf-8"))
+    stored = client.post("/v1/credentials", json=document)
+    assert stored.status_code in (200, 201), stored.text
+    start, statuses, ids = threading.Barrier(8), [], []
+
+    def create() -> None:
+        start.wait()
+        for _ in range(3):
+            r = client.post(
+                "/v1/recognitions",
+                json={"credential_id": stored.json()["id"], "target": "IE-NFQ"},
+            )
+            statuses.append(r.status_code)
+            if r.status_code == 201:
+                ids.append(r.json()["id"])
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 24
+    for rid in ids[:3] + ids[-3:]:
+        assert client.get(f"/v1/recognitions/{rid}/verify").json()["valid"] is True
+    seqs = sorted(client.get(f"/v1/recognitions/{rid}").json()["seq"] for rid in ids)
+    assert len(set(seqs)) == 24
