@@ -347,6 +347,9 @@ def http_load(sentences: list[str], seconds: float, backend: str, slowdown: floa
         OMP_NUM_THREADS="1",
         PASSERELLE_DATABASE_URL=f"sqlite:///{tmp}/bench.db",
         PASSERELLE_EMBEDDINGS__BACKEND=backend,
+        # The outcome endpoints are stateless analysis, which the API may serve publicly; the
+        # benchmark measures matching, not authentication.
+        PASSERELLE_AUTH__PUBLIC='["meta", "frameworks", "comparison", "credits", "outcomes"]',
         PYTHONPATH=str(PROJECT_ROOT),
     )
     # First launch on a fresh database: migrations, the data release and ESCO are stored.
@@ -494,6 +497,7 @@ def main() -> None:
     parser.add_argument("--backend", default="onnx", choices=["onnx", "torch", "fake", "none"])
     parser.add_argument("--skip-extractor", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--seconds", type=float, default=15.0, help="per HTTP load step")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -511,7 +515,7 @@ def main() -> None:
     slowdown = 1.0
     if engine.lexical_only:
         print("  (lexical-only: no model; the figures below are for rapidfuzz alone)")
-    else:
+    elif not args.skip_in_process:
         slowdown = in_process(engine, sentences)
     if not args.skip_extractor and not engine.lexical_only:
         extractor_comparison(engine, sentences)
