@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -193,3 +194,37 @@ def test_moving_a_record_or_changing_its_creator_breaks_its_hash(
     with factory() as session:
         check = RecognitionRepository(session, reader).verify(record_id)
         assert not check.valid and "content" in " ".join(check.problems)
+
+
+def test_rows_from_before_tenancy_belong_to_the_default_organisation(database_url: str) -> None:
+    migrate.upgrade(database_url, "0008_merge_jobs")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO credential (id, content_hash, source_format, title, credential, "
+                    "completeness, warnings, created_at) VALUES ('old-1', :h, 'plain', 'Old', "
+                    "'{}', '{}', '[]', :t)"
+                ),
+                {"h": "d" * 64, "t": T0},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO job (id, kind, target, content_hash, status, total, done, failed, "
+                    "params, attempts, created_at, updated_at) VALUES ('job-1', 'articulation', "
+                    "'p', 'h', 'done', 0, 0, 0, '{}', 0, :t, :t)"
+                ),
+                {"t": T0},
+            )
+        migrate.upgrade(database_url)
+        factory = make_sessionmaker(engine)
+        with factory() as session:
+            assert CredentialRepository(session, "default").get("old-1") is not None
+            assert JobRepository(session, "default").get("job-1") is not None
+        with session_scope(factory) as session:
+            IdentityRepository(session).create_organisation(A, "A")
+        with factory() as session:
+            assert CredentialRepository(session, A).get("old-1") is None
+    finally:
+        engine.dispose()
