@@ -191,14 +191,14 @@ class RequestGuard:
                 return True
             depth = json_depth(body)
             if depth > self.max_json_depth:
-                pointer = _too_deep_at(body, self.max_json_depth)
+                deep_at = _too_deep_at(body, self.max_json_depth)
                 await send_problem(
                     scope,
                     send,
                     PAYLOAD_TOO_LARGE,
                     f"The JSON body is nested {depth} levels deep; at most "
                     f"{self.max_json_depth} are accepted.",
-                    [{"pointer": pointer, "detail": f"at most {self.max_json_depth} levels"}],
+                    [{"pointer": deep_at, "detail": f"at most {self.max_json_depth} levels"}],
                 )
                 return True
             pointer = nul_pointer(body)
@@ -273,7 +273,7 @@ def _too_deep_at(body: bytes, max_depth: int) -> str:
     try:
         check_depth(body.decode("utf-8"), max_depth)
     except PayloadTooLarge as exc:
-        return exc.field
+        return exc.field or ""
     return ""
 
 

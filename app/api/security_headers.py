@@ -28,7 +28,7 @@ from app.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_PREFIX = "/static"
-DOC_PAGES = frozenset({"/docs", "/redoc"})
+DOC_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Swagger UI sets inline style attributes and shows SVG icons as data: URIs; ReDoc injects
@@ -87,14 +87,27 @@ def _swagger_page(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
     static = html.escape(root + STATIC_PREFIX)
     spec = html.escape(root + "/openapi.json")
+    redirect = html.escape(str(request.base_url).rstrip("/") + "/docs/oauth2-redirect")
     return HTMLResponse(
         f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Passerelle - Swagger UI</title>
 <link rel="stylesheet" href="{static}/swagger-ui/swagger-ui.css">
 <link rel="icon" type="image/png" href="{static}/swagger-ui/favicon-32x32.png"></head>
-<body><div id="swagger-ui" data-openapi-url="{spec}"></div>
+<body><div id="swagger-ui" data-openapi-url="{spec}"
+ data-oauth2-redirect-url="{redirect}"></div>
 <script src="{static}/swagger-ui/swagger-ui-bundle.js"></script>
 <script src="{static}/swagger-ui/swagger-init.js"></script></body></html>
+"""
+    )
+
+
+def _oauth2_redirect_page(request: Request) -> HTMLResponse:
+    """Where an identity provider sends the browser back after "Authorize" in Swagger UI."""
+    static = html.escape(request.scope.get("root_path", "") + STATIC_PREFIX)
+    return HTMLResponse(
+        f"""<!DOCTYPE html>
+<html lang="en"><body>
+<script src="{static}/swagger-ui/oauth2-redirect.js"></script></body></html>
 """
     )
 
@@ -121,6 +134,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     """
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
     app.router.add_route("/docs", _swagger_page, methods=["GET"], include_in_schema=False)
+    app.router.add_route(
+        "/docs/oauth2-redirect", _oauth2_redirect_page, methods=["GET"], include_in_schema=False
+    )
     app.router.add_route("/redoc", _redoc_page, methods=["GET"], include_in_schema=False)
     if settings.cors_allow_origins:
         app.add_middleware(

@@ -4,6 +4,7 @@
   var node = document.getElementById("swagger-ui");
   window.ui = SwaggerUIBundle({
     url: node.getAttribute("data-openapi-url"),
+    oauth2RedirectUrl: node.getAttribute("data-oauth2-redirect-url"),
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
     deepLinking: true,
