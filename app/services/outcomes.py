@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.alignment import Alignment, align_segmented
@@ -145,8 +144,10 @@ def build_index(
             embedder, texts, name=INDEX_NAME, content=key, progress=progress
         )
     assert matrix is not None
-    if labels_only:  # the label vector stands for both of the concept's rows
-        matrix = np.repeat(matrix, ROWS_PER_CONCEPT, axis=0)
+    if labels_only:  # each concept's label vector answers for its label row
+        from app.adapters.index.label_rows import LabelRowsIndex
+
+        return LabelRowsIndex(_exact_index(matrix), ROWS_PER_CONCEPT), cached
     return _exact_index(matrix), cached
 
 
