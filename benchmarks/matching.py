@@ -284,7 +284,7 @@ def extractor_comparison(engine: Any, sentences: list[str]) -> None:
     p50_ratio = pct(times["theirs"], 50) / pct(times["ours"], 50)
     print(
         f"  speed-up: {speedup:.1f}× throughput, {p50_ratio:.1f}× p50 latency "
-        "(target ≥ 3× end to end)"
+        "(target ≥ 4× end to end, issue 11)"
     )
 
     # Agreement: their output is the set of top-1 skills (per fragment) above cosine 0.6.
