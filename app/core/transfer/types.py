@@ -98,6 +98,7 @@ class Candidate:
     level: LevelKey | None = None
     facts: CandidateFacts | None = None
     language: str | None = None  # of its outcomes (ISO 639-1), where known
+    description: str = ""  # aims / description as published (course-level matching reads it)
 
 
 #: An incoming course is a candidate (the articulation engine's first name for it).
@@ -117,6 +118,7 @@ class TargetModule:
     prerequisites: tuple[str, ...] = ()
     level: LevelKey | None = None
     language: str | None = None  # of its outcomes (ISO 639-1), where known
+    description: str = ""  # aims / description as published (course-level matching reads it)
 
 
 @dataclass(frozen=True, slots=True)
