@@ -14,7 +14,7 @@ import pytest
 
 from app.adapters.importers.base import ImportOptions
 from app.adapters.importers.registry import read_document
-from app.adapters.importers.safety import ImportLimits
+from app.adapters.importers.safety import ImportLimits, check_depth, check_tree, nesting_depth
 from app.core.credentials import (
     CredentialInputError,
     SourceFormat,
@@ -339,3 +339,39 @@ def test_forced_format_is_applied(service: CredentialService) -> None:
     assert report.source_format is SourceFormat.PLAIN
     with pytest.raises(UnsupportedCredentialFormat):
         service.read(json.dumps({"title": "Data literacy"}), forced=SourceFormat.OB3)
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ('{"a": [1, {"b": "[[[{{{"}]}', 3),  # brackets inside strings do not count
+        ('{"a\\"[[": ["\\\\", ["x"]]}', 3),  # escaped quotes and backslashes end no string
+        ('["unclosed [[', 3),  # an unclosed quote hides nothing after it
+        ("]]][[", 2),  # closing brackets without an opener are ignored
+        ("", 0),
+    ],
+)
+def test_nesting_depth_counts_only_structure(text: str, depth: int) -> None:
+    assert nesting_depth(text) == depth
+    check_depth(text, depth)  # at the limit: accepted
+    if depth:
+        with pytest.raises(PayloadTooLarge):
+            check_depth(text, depth - 1)
+
+
+def test_limits_over_the_official_sample_name_the_place() -> None:
+    # the place is written out only on refusal: it must still be the exact pointer
+    doc = json.loads(MC_SAMPLE.read_text(encoding="utf-8"))
+    deepest = nesting_depth(MC_SAMPLE.read_text(encoding="utf-8"))
+    check_tree(doc, ImportLimits())
+    with pytest.raises(PayloadTooLarge) as info:
+        check_tree(doc, ImportLimits(max_depth=deepest - 2))
+    assert (info.value.field or "").startswith("/credentialSubject/")
+    doc["credentialSubject"]["hasClaim"]["title"]["en"] = "bad \x00"
+    with pytest.raises(CredentialInputError) as bad:
+        check_tree(doc, ImportLimits())
+    assert bad.value.field == "/credentialSubject/hasClaim/title/en"
+    doc["credentialSubject"]["hasClaim"]["title"]["en"] = "é \ud800"
+    with pytest.raises(CredentialInputError) as surrogate:
+        check_tree(doc, ImportLimits())
+    assert "surrogate" in surrogate.value.message
