@@ -49,6 +49,7 @@ from app.core.csv_safety import safe_row
 from app.core.errors import DomainError, InvalidInput
 from app.core.records import canonical
 from app.core.transfer.align import TargetIndex
+from app.core.transfer.sparse import CourseRanking, SparseIndex, rank_courses
 from app.core.transfer.types import Candidate as Course
 from app.core.transfer.types import CandidateMatch as CourseMatch
 from app.core.transfer.types import TargetModule
@@ -101,6 +102,7 @@ class IncomingCourse:
     credit_system: str | None = None
     eqf_level: int | None = None
     level: str | None = None
+    description: str | None = None  # aims / description: read by the course-level ranking
 
 
 class BatchInputError(InvalidInput):
@@ -116,7 +118,16 @@ class BatchInputError(InvalidInput):
         self.issues = list(issues)
 
 
-CSV_COLUMNS = ("id", "title", "credits", "credit_system", "eqf_level", "level", "learning_outcomes")
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "credits",
+    "credit_system",
+    "eqf_level",
+    "level",
+    "learning_outcomes",
+    "description",  # optional: aims / description
+)
 _SPLIT = re.compile(r"\s*(?:\r?\n|\|)\s*")
 
 
@@ -179,6 +190,7 @@ def read_courses_csv(data: bytes | str) -> list[IncomingCourse]:
                 credit_system=row.get("credit_system") or None,
                 eqf_level=eqf,
                 level=row.get("level") or None,
+                description=row.get("description") or None,
             )
         )
         if len(out) > MAX_COURSES:
@@ -278,9 +290,28 @@ class _Context:
     modules: tuple[TargetModule, ...]
     index: TargetIndex
     warnings: list[str] = field(default_factory=list)
+    sparse: SparseIndex | None = None  # the catalogue's TF-IDF vectors (course-level ranking)
 
 
 # --- the service --------------------------------------------------------------------------------
+
+
+def _ranking_json(ranking: CourseRanking | None) -> dict[str, Any]:
+    """The course-level ranking of one course: its best modules over all the text (title,
+    description, outcomes; sparse and dense evidence), and the one proposed above the bar."""
+    if ranking is None:
+        return {"candidates": [], "proposal": None}
+    items = [
+        {
+            "module": c.module,
+            "score": c.score,
+            "sparse": c.sparse,
+            "dense": c.dense,
+            "terms": list(c.terms),
+        }
+        for c in ranking.candidates
+    ]
+    return {"candidates": items, "proposal": items[0] if ranking.proposal else None}
 
 
 class ArticulationService:
@@ -369,9 +400,26 @@ class ArticulationService:
                 except DomainError as exc:
                     issues.append(_issue(item.where, "level", exc.message))
             title = (item.title or "").strip() or cid
+            description = (item.description or "").strip()
+            if len(description) > MAX_TEXT:
+                issues.append(
+                    _issue(item.where, "description", f"a description over {MAX_TEXT} characters")
+                )
             # The national level is kept: levels are related in its framework's own order.
             language = guess_language(" ".join(outcomes)) if outcomes else None
-            out.append(Course(cid, title[:MAX_TEXT], outcomes, credits, eqf, level, None, language))
+            out.append(
+                Course(
+                    cid,
+                    title[:MAX_TEXT],
+                    outcomes,
+                    credits,
+                    eqf,
+                    level,
+                    None,
+                    language,
+                    description[:MAX_TEXT],
+                )
+            )
         if issues:
             raise BatchInputError(issues)
         return out
@@ -388,7 +436,8 @@ class ArticulationService:
                 f"{programme.title!r} publishes no module learning outcomes to articulate against",
             )
         index = self.context.index_for(stored.content_hash, modules)
-        return _Context(programme, modules, index, [*warnings, *self.aligner.warnings])
+        sparse = self.context.sparse_for(stored.content_hash, modules)
+        return _Context(programme, modules, index, [*warnings, *self.aligner.warnings], sparse)
 
     def match(self, context: _Context, courses: Sequence[Course]) -> list[CourseMatch]:
         return self.context.match(context.index, courses)
@@ -413,6 +462,15 @@ class ArticulationService:
             cross_lingual=self.context.cross_lingual,
         )
         by_id = {c.id: c for _, c, _, _ in courses}
+        ranked: dict[str, CourseRanking] = {}
+        if context.sparse is not None and usable:
+            for r in rank_courses(
+                [c for c, _ in usable],
+                context.modules,
+                [m for _, m in usable],
+                context.sparse,
+            ):
+                ranked[r.course] = r
         modules = [
             {
                 "code": r.module.code,
@@ -463,6 +521,7 @@ class ArticulationService:
                     "reason": result.course_misses.get(c.id)
                     or ("not processed yet" if m is None and error is None else None),
                     "error": error,
+                    **_ranking_json(ranked.get(c.id)),
                 }
                 for seq, c, m, error in courses
             ],

@@ -27,6 +27,7 @@ from app.core.ports import Embedder
 from app.core.recognition import RecognitionPolicy
 from app.core.transfer.align import TargetIndex, index_target, match_courses
 from app.core.transfer.rules import Relate
+from app.core.transfer.sparse import SparseIndex, sparse_index
 from app.core.transfer.types import (
     ArticulationPolicy,
     Candidate,
@@ -146,6 +147,7 @@ class TransferContext:
     catalogue: CatalogueService
     index_cache: int = 8
     _indexes: OrderedDict[tuple[str, str], TargetIndex] = field(default_factory=OrderedDict)
+    _sparse: OrderedDict[str, SparseIndex] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -370,6 +372,21 @@ class TransferContext:
             self._indexes[key] = index
             while len(self._indexes) > self.index_cache:
                 self._indexes.popitem(last=False)
+        return index
+
+    def sparse_for(self, content_hash: str, modules: Sequence[TargetModule]) -> SparseIndex:
+        """The catalogue's TF-IDF vectors for course-level ranking, built once per catalogue
+        content beside its outcome index (LRU of the same size); they do not depend on the model."""
+        with self._lock:
+            found = self._sparse.get(content_hash)
+            if found is not None:
+                self._sparse.move_to_end(content_hash)
+                return found
+        index = sparse_index(modules)
+        with self._lock:
+            self._sparse[content_hash] = index
+            while len(self._sparse) > self.index_cache:
+                self._sparse.popitem(last=False)
         return index
 
     def match(

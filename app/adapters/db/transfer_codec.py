@@ -44,6 +44,8 @@ def course_to_json(c: Course) -> dict[str, Any]:
         out["level"] = str(c.level)
     if c.language is not None:
         out["language"] = c.language
+    if c.description:  # only when given: a batch's identity hash stays what it was
+        out["description"] = c.description
     return out
 
 
@@ -56,6 +58,7 @@ def course_from_json(d: Mapping[str, Any]) -> Course:
         eqf_level=d.get("eqf_level"),
         level=LevelKey(*str(d["level"]).split(":", 1)) if d.get("level") else None,
         language=d.get("language"),
+        description=str(d.get("description") or ""),
     )
 
 

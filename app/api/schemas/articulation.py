@@ -42,6 +42,15 @@ class IncomingCourseIn(BaseModel):
         None, max_length=300, description="A framework level in any identifier form (IE:8, …)"
     )
     learning_outcomes: list[Text] = Field(min_length=1, max_length=MAX_OUTCOMES)
+    description: str | None = Field(
+        None,
+        max_length=5000,
+        description="Aims / description as published; read with the title and outcomes by the "
+        "course-level ranking (candidates, proposal)",
+    )
+    aims: str | None = Field(
+        None, max_length=5000, description="Aims, if published apart from the description"
+    )
 
     def incoming(self, where: str) -> IncomingCourse:
         value, system = (
@@ -58,6 +67,7 @@ class IncomingCourseIn(BaseModel):
             credit_system=system,
             eqf_level=self.eqf_level,
             level=self.level,
+            description=" ".join(t for t in (self.aims, self.description) if t) or None,
         )
 
 
@@ -179,6 +189,14 @@ class ModuleResultOut(BaseModel):
     miss: str | None = Field(None, description="With no proposal: why (level, outcomes, credits)")
 
 
+class CourseCandidateOut(BaseModel):
+    module: str
+    score: float = Field(description="Fused: weight × sparse + (1 − weight) × dense")
+    sparse: float = Field(description="TF-IDF cosine of the whole texts (catalogue vocabulary)")
+    dense: float = Field(description="Statement alignment: mean best outcome score")
+    terms: list[str] = Field(description="Shared terms that weigh most (first candidate only)")
+
+
 class CourseResultOut(BaseModel):
     seq: int
     id: str
@@ -189,6 +207,14 @@ class CourseResultOut(BaseModel):
     modules: list[str]
     reason: str | None = Field(None, description="With no module proposed: why")
     error: str | None
+    candidates: list[CourseCandidateOut] = Field(
+        default_factory=list,
+        description="Course-level ranking: the best modules over the whole text (title, "
+        "description, outcomes), best first",
+    )
+    proposal: CourseCandidateOut | None = Field(
+        None, description="The first candidate when its fused score reaches the calibrated bar"
+    )
 
 
 class QualificationRef(BaseModel):

@@ -32,6 +32,9 @@ SPARSE_WEIGHT = 0.6
 #: The fused score a course's best module must reach to be proposed (calibrated likewise, at a
 #: false-proposal rate ≤ 10 % on the calibration half's "none" courses).
 PROPOSAL_BAR = 0.34
+#: The bar when there is no dense channel (no outcomes matched, or a caller ranking on text
+#: alone): the sparse channel's own calibrated bar (0.2285 on the calibration half).
+SPARSE_ONLY_BAR = 0.23
 
 
 def whole_text(title: str, description: str, outcomes: Sequence[str]) -> str:
@@ -121,9 +124,12 @@ def dense_scores(
 
 
 def fuse(
-    sparse: NDArray[np.float32], dense: NDArray[np.float32], weight: float = SPARSE_WEIGHT
+    sparse: NDArray[np.float32],
+    dense: NDArray[np.float32],
+    weight: float | NDArray[np.float32] = SPARSE_WEIGHT,
 ) -> NDArray[np.float32]:
-    """Weighted sum of the two channels (both cosines in [0, 1]).
+    """Weighted sum of the two channels (both cosines in [0, 1]); ``weight`` may be one per
+    module (column).
 
     >>> fuse(np.array([[0.5, 0.0]], np.float32), np.array([[0.0, 1.0]], np.float32), 0.5)
     array([[0.25, 0.5 ]], dtype=float32)
@@ -160,19 +166,26 @@ def rank_courses(
     index: SparseIndex,
     *,
     weight: float = SPARSE_WEIGHT,
-    bar: float = PROPOSAL_BAR,
+    bar: float | None = None,
     top: int = 3,
 ) -> list[CourseRanking]:
     """Each course's ``top`` modules by fused score, best first; the first is proposed when it
-    reaches ``bar``. ``matches`` (one per course, same order) carry the dense channel; None:
-    sparse only."""
+    reaches ``bar`` (default: :data:`PROPOSAL_BAR`, or :data:`SPARSE_ONLY_BAR` without
+    ``matches``). ``matches`` (one per course, same order) carry the dense channel; None:
+    sparse only. The bars were calibrated with the default model's dense scores."""
+    if bar is None:
+        bar = PROPOSAL_BAR if matches is not None else SPARSE_ONLY_BAR
     sparse = index.scores(courses)
     dense = (
         dense_scores(matches, modules)
         if matches is not None
         else np.zeros_like(sparse, dtype=np.float32)
     )
-    fused = fuse(sparse, dense, weight if matches is not None else 1.0)
+    # A side without outcomes has no dense evidence to weigh (a module that publishes only a
+    # title): there the sparse channel is the whole score rather than a fraction of it.
+    has_outcomes = np.asarray([bool(m.outcomes) for m in modules], dtype=bool)
+    weights = np.where(has_outcomes, weight if matches is not None else 1.0, 1.0)
+    fused = fuse(sparse, dense, weights.astype(np.float32))
     out: list[CourseRanking] = []
     for i, course in enumerate(courses):
         order = np.argsort(-fused[i], kind="stable")[:top]
