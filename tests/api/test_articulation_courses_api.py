@@ -8,6 +8,8 @@ stored in a public repository's course data; the first sentence serves as its ou
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -81,3 +83,30 @@ def test_aims_and_description_are_optional_and_bounded(
     )
     assert r.status_code == 422
     assert "aims" in r.text
+
+
+def test_csv_description_column(
+    api: TestClient,  # noqa: F811
+    programme: dict[str, Any],  # noqa: F811
+) -> None:
+    text = io.StringIO()
+    w = csv.writer(text)
+    w.writerow(["id", "title", "credits", "learning_outcomes", "description"])
+    w.writerow(
+        [
+            CMSC421["id"],
+            CMSC421["title"],
+            "7.5",
+            CMSC421["learning_outcomes"][0],  # type: ignore[index]
+            CMSC421["description"],
+        ]
+    )
+    r = api.post(
+        f"/v1/batch/articulations?qualification_id={programme['id']}",
+        content=text.getvalue().encode(),
+        headers={"content-type": "text/csv"},
+    )
+    # 200: the same course as the JSON batch (description included) finds that job again
+    assert r.status_code in (200, 202), r.text
+    assert wait(api, r.json()["id"])["status"] == "done"
+    check(api.get(f"/v1/jobs/{r.json()['id']}/results").json())

@@ -207,7 +207,7 @@ _BATCH_DOC: dict[str, Any] = {
         "description": "Incoming courses: {qualification_id, courses: [...]}, a JSON list of "
         "courses (qualification_id in the query), or a CSV file (text/csv; columns id, title, "
         "credits, credit_system, eqf_level, level, learning_outcomes — outcomes one per line "
-        "or separated by |).",
+        "or separated by | — and optionally description).",
         "content": {
             "application/json": {
                 "schema": {
