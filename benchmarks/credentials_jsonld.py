@@ -42,7 +42,7 @@ def timed(name: str, rounds: int, work: Callable[[], Any], target_ms: float | No
         cpu.append((time.process_time() - c) * 1000)
         samples.append((time.perf_counter() - t) * 1000)
     p50 = statistics.median(samples)
-    p90 = sorted(samples)[min(len(samples) - 1, int(0.9 * len(samples)))]
+    p99 = sorted(samples)[min(len(samples) - 1, int(0.99 * len(samples)))]
     verdict = (
         ""
         if target_ms is None
@@ -51,7 +51,7 @@ def timed(name: str, rounds: int, work: Callable[[], Any], target_ms: float | No
     # CPU time beside wall time: on a shared 2-core machine the wall clock also counts the
     # time other processes held the cores.
     print(
-        f"{name:<44} p50 {p50:7.2f} ms  p90 {p90:7.2f} ms  "
+        f"{name:<44} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  "
         f"cpu p50 {statistics.median(cpu):7.2f} ms{verdict}"
     )
 
