@@ -440,7 +440,7 @@ class ArticulationService:
         return _Context(programme, modules, index, [*warnings, *self.aligner.warnings], sparse)
 
     def match(self, context: _Context, courses: Sequence[Course]) -> list[CourseMatch]:
-        return self.context.match(context.index, courses)
+        return self.context.match(context.index, courses, sparse=context.sparse)
 
     # --- answers --------------------------------------------------------------------------
 

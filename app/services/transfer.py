@@ -395,6 +395,7 @@ class TransferContext:
         candidates: Sequence[Candidate],
         *,
         candidate_modules: int | None = None,
+        sparse: SparseIndex | None = None,
     ) -> list[CandidateMatch]:
         """Candidates against a target index on the inference thread; ``candidate_modules``
         overrides how many modules each candidate has rescored."""
@@ -403,7 +404,9 @@ class TransferContext:
             options = replace(policy.options, candidate_modules=candidate_modules)
             policy = replace(policy, options=options)
         embedder = self.aligner.embedder
-        return self.aligner.run(lambda: match_courses(candidates, index, embedder, policy))
+        return self.aligner.run(
+            lambda: match_courses(candidates, index, embedder, policy, sparse=sparse)
+        )
 
     @property
     def cross_lingual(self) -> bool:

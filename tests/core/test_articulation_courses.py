@@ -131,3 +131,28 @@ def test_a_module_without_outcomes_is_ranked_on_its_title_alone() -> None:
     assert r.candidates[0].module == "AI"
     assert r.candidates[0].score == pytest.approx(r.candidates[0].sparse, abs=1e-4)
     assert r.proposal is not None
+
+
+def test_retrieval_adds_the_modules_the_sparse_channel_finds(pairs: dict[str, Any]) -> None:
+    # With one module retrieved per course, the statements alone pick one module; the sparse
+    # channel's best modules are added after it, so the equivalent is rescored too.
+    from dataclasses import replace
+
+    from app.core.transfer.align import _chunk, rank_modules
+
+    catalogue = [module(m, outcomes=True) for m in pairs["catalogue"]]
+    target = index_target(catalogue, None)
+    policy = ArticulationPolicy()
+    policy = replace(policy, options=replace(policy.options, candidate_modules=1))
+    # ANT335H5 "Anthropology of Gender" is equivalent to ANT343H1 "Social Anthropology of
+    # Gender"; the statements' shared words retrieve another module first.
+    chunk = _chunk([course(c) for c in by_code(pairs["courses"], "ANT335H5")])
+    plain = rank_modules(chunk, None, target, policy)
+    with_sparse = rank_modules(chunk, None, target, policy, sparse_index(catalogue))
+
+    def codes(found: list[int]) -> list[str]:
+        return [catalogue[target.indexed[m]].code for m in found]
+
+    assert "ANT343H1" not in codes(plain[0])
+    assert with_sparse[0][: len(plain[0])] == plain[0]  # the statements' choice stays first
+    assert "ANT343H1" in codes(with_sparse[0])

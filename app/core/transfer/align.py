@@ -31,6 +31,7 @@ from rapidfuzz import process as rf_process
 from app.core.lexical import LabelIndex, process, tokens
 from app.core.outcomes import segment
 from app.core.ports import Embedder
+from app.core.transfer.sparse import SparseIndex
 from app.core.transfer.types import (
     ArticulationPolicy,
     Candidate,
@@ -225,13 +226,36 @@ def _lexical_candidates(chunk: _Chunk, target: TargetIndex, k: int) -> list[list
 
 
 def rank_modules(
-    chunk: _Chunk, sim: NDArray[np.float32] | None, target: TargetIndex, policy: ArticulationPolicy
+    chunk: _Chunk,
+    sim: NDArray[np.float32] | None,
+    target: TargetIndex,
+    policy: ArticulationPolicy,
+    sparse: SparseIndex | None = None,
 ) -> list[list[int]]:
     """The retrieval step: for each candidate of the chunk, the indexed modules worth rescoring,
-    best first (by cosine with a model, by shared content words without one)."""
+    best first (by cosine with a model, by shared content words without one); with ``sparse``
+    (the catalogue's TF-IDF over whole texts), its ``candidate_modules`` best modules are added
+    after those, so a module the statements miss but the title or description find is rescored
+    too (its dense evidence then counts in the course-level ranking)."""
+    k = policy.options.candidate_modules
     if sim is not None:
-        return _semantic_candidates(sim, chunk, target, policy)
-    return _lexical_candidates(chunk, target, policy.options.candidate_modules)
+        ranked = _semantic_candidates(sim, chunk, target, policy)
+    else:
+        ranked = _lexical_candidates(chunk, target, k)
+    if sparse is None or k <= 0:
+        return ranked
+    scores = sparse.scores(chunk.courses)
+    position = {target.modules[i].code: n for n, i in enumerate(target.indexed)}
+    for row, found in enumerate(ranked):
+        seen = set(found)
+        for j in np.argsort(-scores[row], kind="stable")[:k]:
+            if scores[row, j] <= 0.0:
+                break
+            m = position.get(sparse.codes[j])
+            if m is not None and m not in seen:
+                found.append(m)
+                seen.add(m)
+    return ranked
 
 
 def _rescore(
@@ -325,12 +349,14 @@ def match_courses(
     policy: ArticulationPolicy,
     *,
     progress: Callable[[int], None] | None = None,
+    sparse: SparseIndex | None = None,
 ) -> list[CandidateMatch]:
     """Each course's coverage of the target's modules (one :class:`CandidateMatch` per course,
     in input order; a course without outcomes matches nothing).
 
     ``embedder`` must be the one ``target`` was indexed with (or None for both). ``progress``
-    is called with the number of courses finished after each chunk.
+    is called with the number of courses finished after each chunk; ``sparse``: see
+    :func:`rank_modules`.
 
     >>> ix = index_target([TargetModule("M", "M", ("lead a team", "paint portraits"))], None)
     >>> [m.coverage for m in match_courses([Candidate("c", "c", ("lead a team",))], ix, None,
@@ -350,7 +376,7 @@ def match_courses(
             if embedder is not None and target.vectors is not None:
                 q = np.ascontiguousarray(embedder.encode(chunk.texts), dtype=np.float32)
                 sim = q @ target.vectors.T
-            candidates = rank_modules(chunk, sim, target, policy)
+            candidates = rank_modules(chunk, sim, target, policy, sparse)
             for c in range(len(chunk.courses)):
                 match = _rescore(chunk, c, sim, candidates[c], target, policy)
                 out[chunk.courses[c].id] = match
