@@ -10,9 +10,9 @@ so. The document becomes RDF through the JSON-LD processor with the bundled cont
 Cost: the shapes are parsed and harvested into pyshacl's shapes (~600 of them) once per process
 and reused; the EDC shapes use no SHACL-AF feature (no ``sh:rule``, ``sh:sparql`` or custom
 targets), so validation runs without advanced mode, without inference and without an ontology
-graph, in place on a graph built only for it. About 75 ms of CPU for the official sample
-(to RDF ~15 ms, pyshacl ~60 ms; benchmarks/credentials.py), once per import, after reading; its
-report is stored with the credential.
+graph, in place on a graph built only for it. About 60-70 ms of CPU for the official sample
+(to RDF ~13 ms, pyshacl the rest; benchmarks/credentials.py), once per import, after reading;
+its report is stored with the credential.
 
 No input may fail an import here: whatever the processor or the validator raises becomes a
 report with ``checked: false`` and the reason. A language tag rdflib refuses (the EDC test data
