@@ -149,3 +149,13 @@ def test_every_interop_document_is_read_or_refused_never_crashes(
         assert report.shacl.checked, report.shacl.note
     else:
         assert not report.shacl.checked and report.shacl.note
+
+
+def test_concurrent_validations_share_the_shapes_safely() -> None:
+    # the API reads credentials in worker threads; the harvested shapes are shared
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = [_sample(), json.loads(SHOULD_VALIDATE.read_text(encoding="utf-8"))] * 3
+    expected = [validate_edc(d) for d in docs[:2]] * 3
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(validate_edc, docs)) == expected
