@@ -193,6 +193,9 @@ def main() -> None:
         "--backend", default="auto", choices=["auto", "onnx", "torch", "fake", "none"]
     )
     args = parser.parse_args()
+    from benchmarks.machine import cpu_description
+
+    print(f"cpu: {cpu_description()}")
     modules, pairs = load()
     codes = [m.code for m in modules]
     embedder: Embedder | None = None
