@@ -143,12 +143,14 @@ def _unchecked(iri: str, exc: BaseException) -> ShaclReport:
 
 def _validate(data: Graph, iri: str) -> tuple[bool, Graph]:
     """pyshacl over ``data`` with the process's shapes of ``iri``: (conforms, results graph)."""
-    shapes = _shapes(iri)
-    validator = Validator(
-        DataGraph.from_rdflib(data), shacl_graph=shapes.graph, options=dict(_OPTIONS)
-    )
-    validator.shacl_graph = shapes  # the harvested shapes, instead of harvesting them again
+    # Under the lock: the first call harvests the shapes, and constructing a Validator adds
+    # pyshacl's system triples to the shapes graph.
     with _LOCK:
+        shapes = _shapes(iri)
+        validator = Validator(
+            DataGraph.from_rdflib(data), shacl_graph=shapes.graph, options=dict(_OPTIONS)
+        )
+        validator.shacl_graph = shapes  # the harvested shapes, instead of harvesting them again
         conforms, results_graph, _ = validator.run()  # type: ignore[no-untyped-call]
     if not isinstance(results_graph, Graph):  # pyshacl returns a failure in the graph's place
         raise RuntimeError(f"the validator gave no report ({results_graph!r})"[:200])
