@@ -177,6 +177,9 @@ def verify_one(document: Mapping[str, Any], proof: Mapping[str, Any]) -> Verific
     def unchecked(reason: str, trust: Trust = Trust.NOT_CHECKED) -> Verification:
         return Verification(method, None, signer, created, trust, (reason,))
 
+    def invalid(reason: str) -> Verification:
+        return Verification(method, False, signer, created, Trust.NOT_ESTABLISHED, (reason,))
+
     if proof.get("type") != "DataIntegrityProof" or suite not in SUITES:
         return unchecked(
             f"proof type {method!r} is not verified here (only DataIntegrityProof with "
@@ -184,25 +187,11 @@ def verify_one(document: Mapping[str, Any], proof: Mapping[str, Any]) -> Verific
         )
     value = proof.get("proofValue")
     if not isinstance(value, str) or not value.startswith("z"):
-        return Verification(
-            method,
-            False,
-            signer,
-            created,
-            Trust.NOT_ESTABLISHED,
-            ("proofValue is not a multibase base58btc value",),
-        )
+        return invalid("proofValue is not a multibase base58btc value")
     try:
         signature = keys.b58decode(value[1:])
     except ValueError:
-        return Verification(
-            method,
-            False,
-            signer,
-            created,
-            Trust.NOT_ESTABLISHED,
-            ("proofValue is not valid base58btc",),
-        )
+        return invalid("proofValue is not valid base58btc")
     if signer is None:
         return Verification(
             method,
@@ -229,25 +218,11 @@ def verify_one(document: Mapping[str, Any], proof: Mapping[str, Any]) -> Verific
         text = (root.args[0] if root.args else str(root)).split("\n", 1)[0][:300]
         if isinstance(root, ContextNotBundled):
             return unchecked(f"cannot canonicalise offline: {text}")
-        return Verification(
-            method,
-            False,
-            signer,
-            created,
-            Trust.NOT_ESTABLISHED,
-            (f"the document cannot be canonicalised (RDFC-1.0): {text}",),
-        )
+        return invalid(f"the document cannot be canonicalised (RDFC-1.0): {text}")
     except CanonicalisationTooComplex as exc:
         return unchecked(str(exc))
     except (TypeError, ValueError) as exc:
-        return Verification(
-            method,
-            False,
-            signer,
-            created,
-            Trust.NOT_ESTABLISHED,
-            (f"the document cannot be canonicalised: {exc}",),
-        )
+        return invalid(f"the document cannot be canonicalised: {exc}")
     digest = (
         hashlib.sha384
         if (
@@ -259,7 +234,7 @@ def verify_one(document: Mapping[str, Any], proof: Mapping[str, Any]) -> Verific
     data = digest(config_bytes).digest() + digest(document_bytes).digest()
     problem = _check_signature(str(suite), resolved.key, signature, data)
     if problem is not None:
-        return Verification(method, False, signer, created, Trust.NOT_ESTABLISHED, (problem,))
+        return invalid(problem)
 
     reasons = [resolved.note]
     if resolved.self_certifying:
