@@ -26,10 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -48,38 +45,12 @@ SEALED = ROOT / "tests/data/credentials_interop/edc/elm_Sample-MC-Annex1-signed.
 VECTOR = ROOT / "tests/data/credentials_interop/vc_data_integrity/eddsa-rdfc-2022-signed.json"
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def timed(name: str, rounds: int, work: Callable[[], Any], target_ms: float | None) -> None:
-    for _ in range(5):  # warm caches (contexts, pyld's resolved-context cache, SHACL shapes)
-        work()
-    samples, cpu = [], []
-    for _ in range(rounds):
-        t, c = time.perf_counter(), time.process_time()
-        work()
-        cpu.append((time.process_time() - c) * 1000)
-        samples.append((time.perf_counter() - t) * 1000)
-    p50, p99 = statistics.median(samples), pct(samples, 0.99)
-    verdict = (
-        ""
-        if target_ms is None
-        else (f"  target p50 ≤ {target_ms:g} ms: {'met' if p50 <= target_ms else 'MISSED'}")
-    )
-    print(
-        f"{name:<52} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  cpu p50 "
-        f"{statistics.median(cpu):7.2f} ms{verdict}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
 
-    from benchmarks.machine import describe
+    from benchmarks.machine import describe, timed
 
     describe()
     unsigned, sealed = UNSIGNED.read_bytes(), SEALED.read_bytes()

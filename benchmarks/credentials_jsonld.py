@@ -14,12 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,36 +28,12 @@ from app.adapters.importers.shacl import validate_edc  # noqa: E402
 UNSIGNED = ROOT / "tests/data/credentials/elm/Sample-MC-Annex1-unsigned.jsonld"
 
 
-def timed(name: str, rounds: int, work: Callable[[], Any], target_ms: float | None) -> None:
-    for _ in range(3):  # warm the caches (bundled contexts, pyld's resolved contexts, shapes)
-        work()
-    samples, cpu = [], []
-    for _ in range(rounds):
-        t, c = time.perf_counter(), time.process_time()
-        work()
-        cpu.append((time.process_time() - c) * 1000)
-        samples.append((time.perf_counter() - t) * 1000)
-    p50 = statistics.median(samples)
-    p99 = sorted(samples)[min(len(samples) - 1, int(0.99 * len(samples)))]
-    verdict = (
-        ""
-        if target_ms is None
-        else f"  target ≤ {target_ms:g} ms: " + ("met" if p50 <= target_ms else "MISSED")
-    )
-    # CPU time beside wall time: on a shared 2-core machine the wall clock also counts the
-    # time other processes held the cores.
-    print(
-        f"{name:<44} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  "
-        f"cpu p50 {statistics.median(cpu):7.2f} ms{verdict}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args()
 
-    from benchmarks.machine import describe
+    from benchmarks.machine import describe, timed
 
     describe()
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
