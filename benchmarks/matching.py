@@ -350,6 +350,9 @@ def http_load(sentences: list[str], seconds: float, backend: str, slowdown: floa
         # The outcome endpoints are stateless analysis, which the API may serve publicly; the
         # benchmark measures matching, not authentication.
         PASSERELLE_AUTH__PUBLIC='["meta", "frameworks", "comparison", "credits", "outcomes"]',
+        # Nor rate limiting: with limits on, most of the load is answered 429 and the figures
+        # count refusals (the limits are measured by tests/api/test_hardening_limits.py).
+        PASSERELLE_RATE_LIMITS__ENABLED="false",
         PYTHONPATH=str(PROJECT_ROOT),
     )
     # First launch on a fresh database: migrations, the data release and ESCO are stored.
