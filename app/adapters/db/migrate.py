@@ -19,11 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The head revision(s) of ``migrations/`` (sorted); update with every new migration.
-SCHEMA_HEADS: tuple[str, ...] = (
-    "0010_identity",
-    "0011_qualification_labels",
-    "0012_transfer_outcome",
-)
+SCHEMA_HEADS: tuple[str, ...] = ("0013_merge_trust",)
 _VERSION_TABLE = "alembic_version"
 
 
