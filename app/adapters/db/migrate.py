@@ -5,13 +5,22 @@ import in a process that, once migrated, never needs it again. So start-up first
 database's revisions with one query and compares them with :data:`SCHEMA_HEADS`; Alembic is
 imported only when there is something to apply. A test checks that :data:`SCHEMA_HEADS` is what
 Alembic computes from ``migrations/``, so adding a migration without updating it fails CI.
+
+Several processes may start at once (API replicas, workers, the fleet's migration job): on
+PostgreSQL every upgrade or downgrade runs under a session advisory lock
+(:func:`migration_lock`), so one applies the migrations while the others wait and then find
+nothing left to do. SQLite serialises writers itself (one file, one process in practice).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app.settings import PROJECT_ROOT
 
@@ -21,6 +30,32 @@ if TYPE_CHECKING:
 #: The head revision(s) of ``migrations/`` (sorted); update with every new migration.
 SCHEMA_HEADS: tuple[str, ...] = ("0013_merge_trust",)
 _VERSION_TABLE = "alembic_version"
+#: The key of the PostgreSQL advisory lock held while migrating ("passerel" in ASCII, as int64).
+MIGRATION_LOCK_KEY = 0x7061737365726571
+
+
+@contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Hold the migration lock on ``url`` (PostgreSQL: ``pg_advisory_lock``; others: nothing).
+
+    The lock lives on its own connection, so Alembic's connection (and its transaction) is not
+    affected; it is released when the block ends, or by the server if the process dies.
+    """
+    if make_url(url).get_backend_name() != "postgresql":
+        yield
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def alembic_config(url: str) -> Config:
@@ -36,7 +71,8 @@ def upgrade(url: str, revision: str = "heads") -> None:
     """Apply migrations up to ``revision`` (all heads by default: feature branches may fork)."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    with migration_lock(url):
+        command.upgrade(alembic_config(url), revision)
 
 
 def upgrade_if_needed(engine: Engine, url: str) -> bool:
@@ -53,7 +89,8 @@ def upgrade_if_needed(engine: Engine, url: str) -> bool:
 def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
-    command.downgrade(alembic_config(url), revision)
+    with migration_lock(url):
+        command.downgrade(alembic_config(url), revision)
 
 
 def current_revisions(engine: Engine) -> tuple[str, ...]:
