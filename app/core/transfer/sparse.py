@@ -16,15 +16,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-# Neither ships type information; the two calls used are typed at the boundary below.
-from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-
 from app.core.transfer.types import Candidate, CandidateMatch, TargetModule
+
+if TYPE_CHECKING:  # imported where an index is built: sklearn + scipy cost ~1 s of start-up
+    # Neither ships type information; the two calls used are typed at the boundary below.
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
 #: Chosen on the calibration half of benchmarks/data/course_pairs (see the module docstring):
 #: the fused score is ``SPARSE_WEIGHT * tfidf + (1 - SPARSE_WEIGHT) * dense``.
@@ -82,6 +84,9 @@ class SparseIndex:
 def sparse_index(modules: Sequence[TargetModule]) -> SparseIndex:
     """Fit TF-IDF on the catalogue's whole texts (its vocabulary and IDF are the catalogue's own:
     a term every module uses weighs little)."""
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         lowercase=True,
         stop_words="english",
