@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import auth, problems, rate_limit, security_headers
+from app.api import auth, openapi, problems, rate_limit, security_headers
 from app.api.middleware import RequestGuard
 from app.api.routers import ROUTERS, outcomes
 from app.services import startup
@@ -69,17 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # /docs and /redoc are served from vendored assets (security_headers.install), not a CDN
         docs_url=None,
         redoc_url=None,
-        openapi_tags=[
-            {"name": "meta", "description": "Health, versions and data release"},
-            {"name": "frameworks", "description": "Frameworks, levels and qualification types"},
-            {"name": "comparison", "description": "Level comparison across frameworks"},
-            {"name": "credits", "description": "Credit systems and conversion"},
-            {"name": "credentials", "description": "Micro-credentials: import, validate, store"},
-            {"name": "catalogue", "description": "Qualifications, programmes and modules"},
-            {"name": "recognition", "description": "Recommendations and decision records"},
-            {"name": "articulation", "description": "Credit transfer at scale and batch jobs"},
-            {"name": "pathways", "description": "Stackability pathways"},
-        ],
+        openapi_tags=openapi.TAGS,
+        # operationIds from route names, readable and stable (app/api/openapi.py)
+        generate_unique_id_function=openapi.operation_id,
     )
     problems.install(app)
     # before the routers: it adds the authorisation dependency to every operation they bring
@@ -97,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security_headers.install(app, settings)
     # last: error responses of every operation, the ones auth declares too, as problem+json
     problems.document_problems(app)
+    # then: short schema names, declared tags, examples on every operation
+    openapi.install(app)
     return app
 
 
