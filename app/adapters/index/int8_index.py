@@ -40,7 +40,7 @@ _ROUNDING = 1e-5
 def int8_available() -> bool:
     import importlib.util
 
-    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 class Int8PreselectIndex:
@@ -161,32 +161,111 @@ def _options(ort: Any, threads: int) -> Any:
 
 
 def _graph(q_t: NDArray[np.int8], scale: NDArray[np.float32], candidates: int) -> bytes:
-    """``TopK(MatMulInteger(q, catalogue) × row scales)``: int8 scores, best ``candidates``."""
-    from onnx import TensorProto, helper, numpy_helper
+    """``TopK(MatMulInteger(q, catalogue) × row scales)``: int8 scores, best ``candidates``.
 
+    The ONNX model is written here as protobuf bytes (``_Proto``) rather than with the ``onnx``
+    package, whose import (ml_dtypes, its C++ checker) cost 0.5–2.5 s of every start-up for
+    these five nodes; ``tests/adapters/index/test_int8_index.py`` checks the bytes with ``onnx``.
+    """
     dim = q_t.shape[0]
+    p = _Proto
     nodes = [
-        helper.make_node("MatMulInteger", ["q", "catalogue", "q_zero", "c_zero"], ["acc"]),
-        helper.make_node("Cast", ["acc"], ["acc_f"], to=TensorProto.FLOAT),
-        helper.make_node("Mul", ["acc_f", "scale"], ["scores"]),
-        helper.make_node("TopK", ["scores", "k"], ["values", "rows"], axis=1, sorted=0),
+        p.node("MatMulInteger", ["q", "catalogue", "q_zero", "c_zero"], ["acc"]),
+        p.node("Cast", ["acc"], ["acc_f"], to=_FLOAT),
+        p.node("Mul", ["acc_f", "scale"], ["scores"]),
+        p.node("TopK", ["scores", "k"], ["values", "rows"], axis=1, sorted=0),
     ]
-    graph = helper.make_graph(
-        nodes,
-        "int8_preselect",
-        [helper.make_tensor_value_info("q", TensorProto.UINT8, ["n", dim])],
+    initializers = [
+        p.tensor("catalogue", q_t),
+        p.tensor("q_zero", np.array(128, dtype=np.uint8)),
+        p.tensor("c_zero", np.array(0, dtype=np.int8)),
+        p.tensor("scale", scale),
+        p.tensor("k", np.array([candidates], dtype=np.int64)),
+    ]
+    graph = b"".join(
         [
-            helper.make_tensor_value_info("values", TensorProto.FLOAT, ["n", candidates]),
-            helper.make_tensor_value_info("rows", TensorProto.INT64, ["n", candidates]),
-        ],
-        [
-            numpy_helper.from_array(q_t, "catalogue"),
-            numpy_helper.from_array(np.array(128, dtype=np.uint8), "q_zero"),
-            numpy_helper.from_array(np.array(0, dtype=np.int8), "c_zero"),
-            numpy_helper.from_array(scale, "scale"),
-            numpy_helper.from_array(np.array([candidates], dtype=np.int64), "k"),
-        ],
+            *(p.field(1, n) for n in nodes),
+            p.field(2, b"int8_preselect"),
+            *(p.field(5, t) for t in initializers),
+            p.field(11, p.value_info("q", _UINT8, ["n", dim])),
+            p.field(12, p.value_info("values", _FLOAT, ["n", candidates])),
+            p.field(12, p.value_info("rows", _INT64, ["n", candidates])),
+        ]
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    serialised: bytes = model.SerializeToString()
-    return serialised
+    opset = p.field(1, b"") + p.varint_field(2, 17)  # default domain, opset 17
+    # ModelProto: ir_version 8 (ONNX 1.10+, what opset 17 needs), opset_import, graph
+    return p.varint_field(1, 8) + p.field(8, opset) + p.field(7, graph)
+
+
+# onnx.TensorProto.DataType values
+_FLOAT, _UINT8, _INT8, _INT64 = 1, 2, 3, 7
+_DTYPES = {np.dtype(np.float32): _FLOAT, np.dtype(np.uint8): _UINT8}
+_DTYPES |= {np.dtype(np.int8): _INT8, np.dtype(np.int64): _INT64}
+
+
+class _Proto:
+    """The few protobuf messages of onnx.proto this graph needs (field numbers from onnx.proto)."""
+
+    @staticmethod
+    def varint(value: int) -> bytes:
+        value &= (1 << 64) - 1  # int64 fields: two's complement, as protobuf encodes them
+        out = bytearray()
+        while True:
+            byte = value & 0x7F
+            value >>= 7
+            if value:
+                out.append(byte | 0x80)
+            else:
+                out.append(byte)
+                return bytes(out)
+
+    @classmethod
+    def varint_field(cls, number: int, value: int) -> bytes:
+        return cls.varint(number << 3) + cls.varint(value)
+
+    @classmethod
+    def field(cls, number: int, payload: bytes | str) -> bytes:
+        """A length-delimited field (string, bytes or embedded message)."""
+        data = payload.encode() if isinstance(payload, str) else payload
+        return cls.varint(number << 3 | 2) + cls.varint(len(data)) + data
+
+    @classmethod
+    def node(cls, op: str, inputs: list[str], outputs: list[str], **ints: int) -> bytes:
+        """NodeProto: input 1, output 2, op_type 4, attribute 5 (AttributeProto: name 1, i 3,
+        type 20 = INT)."""
+        attributes = [
+            cls.field(5, cls.field(1, name) + cls.varint_field(3, value) + cls.varint_field(20, 2))
+            for name, value in ints.items()
+        ]
+        return b"".join(
+            [
+                *(cls.field(1, i) for i in inputs),
+                *(cls.field(2, o) for o in outputs),
+                cls.field(4, op),
+                *attributes,
+            ]
+        )
+
+    @classmethod
+    def tensor(cls, name: str, array: NDArray[Any]) -> bytes:
+        """TensorProto: dims 1, data_type 2, name 8, raw_data 9 (little-endian)."""
+        data = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")  # keeps 0-d
+        return b"".join(
+            [
+                *(cls.varint_field(1, int(d)) for d in array.shape),
+                cls.varint_field(2, _DTYPES[np.dtype(array.dtype)]),
+                cls.field(8, name),
+                cls.field(9, data.tobytes()),
+            ]
+        )
+
+    @classmethod
+    def value_info(cls, name: str, elem_type: int, shape: list[int | str]) -> bytes:
+        """ValueInfoProto{name 1, type 2: TypeProto{tensor_type 1: {elem_type 1, shape 2:
+        TensorShapeProto{dim 1: {dim_value 1 | dim_param 2}}}}}."""
+        dims = b"".join(
+            cls.field(1, cls.field(2, d) if isinstance(d, str) else cls.varint_field(1, d))
+            for d in shape
+        )
+        tensor_type = cls.varint_field(1, elem_type) + cls.field(2, dims)
+        return cls.field(1, name) + cls.field(2, cls.field(1, tensor_type))

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from app.adapters.index.int8_index import Int8PreselectIndex, int8_available
 from app.adapters.index.numpy_index import NumpyIndex
 
-pytestmark = pytest.mark.skipif(not int8_available(), reason="onnxruntime/onnx not installed")
+pytestmark = pytest.mark.skipif(not int8_available(), reason="onnxruntime not installed")
 
 
 def _unit(rows: int, dim: int, seed: int) -> NDArray[np.float32]:
@@ -67,3 +67,60 @@ def test_contract_edges() -> None:
     with pytest.raises(ValueError, match="shape"):
         index.search(np.zeros((1, 3), dtype=np.float32), 5)
     assert not index.vectors.flags.writeable
+
+
+def test_the_hand_written_graph_is_the_onnx_helper_graph() -> None:
+    """The pre-selection graph is written as protobuf bytes (no ``onnx`` import at start-up);
+    it must be exactly the model ``onnx.helper`` builds, and pass the full checker."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    from app.adapters.index.int8_index import _graph
+
+    rng = np.random.default_rng(3)
+    q_t = rng.integers(-127, 128, (16, 300)).astype(np.int8)
+    scale = rng.random(300).astype(np.float32)
+    ours = onnx.load_from_string(_graph(q_t, scale, 40))
+    onnx.checker.check_model(ours, full_check=True)
+    reference = helper.make_model(
+        helper.make_graph(
+            [
+                helper.make_node("MatMulInteger", ["q", "catalogue", "q_zero", "c_zero"], ["acc"]),
+                helper.make_node("Cast", ["acc"], ["acc_f"], to=TensorProto.FLOAT),
+                helper.make_node("Mul", ["acc_f", "scale"], ["scores"]),
+                helper.make_node("TopK", ["scores", "k"], ["values", "rows"], axis=1, sorted=0),
+            ],
+            "int8_preselect",
+            [helper.make_tensor_value_info("q", TensorProto.UINT8, ["n", 16])],
+            [
+                helper.make_tensor_value_info("values", TensorProto.FLOAT, ["n", 40]),
+                helper.make_tensor_value_info("rows", TensorProto.INT64, ["n", 40]),
+            ],
+            [
+                numpy_helper.from_array(q_t, "catalogue"),
+                numpy_helper.from_array(np.array(128, dtype=np.uint8), "q_zero"),
+                numpy_helper.from_array(np.array(0, dtype=np.int8), "c_zero"),
+                numpy_helper.from_array(scale, "scale"),
+                numpy_helper.from_array(np.array([40], dtype=np.int64), "k"),
+            ],
+        ),
+        opset_imports=[helper.make_opsetid("", 17)],
+        ir_version=8,
+    )
+    assert ours == reference
+
+
+def test_building_the_index_does_not_import_onnx() -> None:
+    """onnx's import (ml_dtypes, the C++ checker) cost 0.5–2.5 s of every start-up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from app.adapters.index.int8_index import Int8PreselectIndex\n"
+        "m = np.eye(64, 32, dtype=np.float32)\n"
+        "Int8PreselectIndex(m, candidates=8).search(m[:2], 3)\n"
+        "print('onnx' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
