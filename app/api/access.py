@@ -73,6 +73,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/admin/api-keys"): Rule("admin", P.ADMIN),
     ("DELETE", "/v1/admin/api-keys/{prefix}"): Rule("admin", P.ADMIN),
     ("GET", "/v1/admin/personal-data-access"): Rule("admin", P.ADMIN),
+    ("POST", "/v1/admin/personal-data-erasures"): Rule("admin", P.ADMIN),
     ("GET", "/v1/whoami"): Rule("meta-private", P.REFERENCE_READ),
 }
 

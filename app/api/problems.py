@@ -68,6 +68,7 @@ UNSUPPORTED_MEDIA = ProblemType(415, "unsupported-media-type", "Unsupported medi
 METHOD_NOT_ALLOWED = ProblemType(405, "method-not-allowed", "Method not allowed")
 RATE_LIMITED = ProblemType(429, "rate-limited", "Too many requests")
 CONFLICT = ProblemType(409, "conflict", "Conflict")
+GONE = ProblemType(410, "gone", "Gone")
 SERVICE_UNAVAILABLE = ProblemType(503, "service-unavailable", "Service unavailable")
 INTERNAL = ProblemType(500, "internal-error", "Internal server error")
 
@@ -79,6 +80,7 @@ DOMAIN_PROBLEMS: dict[type[errors.DomainError], ProblemType] = {
     errors.AmbiguousIdentifier: AMBIGUOUS,
     errors.PayloadTooLarge: PAYLOAD_TOO_LARGE,
     errors.Conflict: CONFLICT,
+    errors.Gone: GONE,
     errors.InvalidInput: INVALID_INPUT,
     errors.DomainError: INVALID_INPUT,
 }

@@ -149,6 +149,13 @@ def erase(
         str | None, typer.Option("--learner", help="the learner's id or an identifier value")
     ] = None,
     record: Annotated[str | None, typer.Option("--record", help="one record's id")] = None,
+    all_organisations: Annotated[
+        bool,
+        typer.Option(
+            "--all-organisations",
+            help="erase in every organisation's records (default: --organisation's only)",
+        ),
+    ] = False,
 ) -> None:
     """Erase the learner behind records (GDPR Art. 17). The decisions stay and still verify."""
     from app.adapters.db.session import session_scope
@@ -156,7 +163,9 @@ def erase(
 
     try:
         with session_scope(_sessions()) as session:
-            erased = records.erase_personal_data(session, learner=learner, record_id=record)
+            erased = records.erase_personal_data(
+                session, learner=learner, record_id=record, everywhere=all_organisations
+            )
     except DomainError as exc:
         raise _fail(exc.message) from exc
     console.print(f"personal data erased behind {len(erased)} record(s)")

@@ -10,7 +10,8 @@ Hierarchy::
     ├── AmbiguousIdentifier(identifier, candidates)
     ├── InvalidInput(field, message)
     ├── PayloadTooLarge(field, message)
-    └── Conflict(message)
+    ├── Conflict(message)
+    └── Gone(message)
 
 Each error carries structured attributes so callers can say exactly what was wrong and where.
 """
@@ -79,6 +80,10 @@ class PayloadTooLarge(DomainError):
 
 class Conflict(DomainError):
     """The request conflicts with stored state (e.g. a review of a record that moved on)."""
+
+
+class Gone(DomainError):
+    """Something existed and was removed on purpose (e.g. personal data erased on request)."""
 
 
 class UnknownCreditSystem(NotFound):

@@ -23,6 +23,7 @@ from app.adapters.importers.base import ImportOptions
 from app.adapters.importers.csv_import import read_csv
 from app.adapters.importers.registry import ReadDocument, read_document, sha256
 from app.adapters.importers.safety import ImportLimits
+from app.adapters.importers.shacl import validate_edc
 from app.adapters.verification.trust import TrustStore
 from app.core.conformance import ShaclReport, shacl_to_json
 from app.core.credentials import (
@@ -40,7 +41,7 @@ from app.core.credentials import (
     resolve_levels,
     warning_to_json,
 )
-from app.core.errors import DomainError
+from app.core.errors import DomainError, Gone
 from app.services.registry import Registry
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -240,17 +241,23 @@ class CredentialService:
         return [StoredCredential.of(r) for r in rows], total
 
     def original(self, session: Session, credential_id: str) -> tuple[Any, str | None, str]:
-        """The document as received: JSON, and the text for tokens and CSV rows."""
+        """The document as received: JSON, and the text for tokens and CSV rows.
+
+        Raises :class:`Gone` once the learner's personal data was erased (the document as
+        received names the learner, so erasure removes it; what was read stays, without the
+        learner)."""
         row = self._row(session, credential_id)
+        if row.original is None and row.original_text is None:
+            raise Gone(
+                f"The document as received of credential {credential_id} was erased with the "
+                "learner's personal data; what was read from it is kept without the learner."
+            )
         return row.original, row.original_text, row.source_format
 
 
 def shacl_report(read: ReadDocument) -> ShaclReport:
     """SHACL validation of an ELM/EDC document; other formats publish no SHACL shapes."""
     if read.source_format is SourceFormat.ELM and read.jsonld is not None:
-        # pyshacl + rdflib cost ~0.3–1 s of import: loaded by the first ELM check, not start-up
-        from app.adapters.importers.shacl import validate_edc
-
         return validate_edc(read.jsonld)
     return ShaclReport(
         checked=False,

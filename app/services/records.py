@@ -360,21 +360,31 @@ def erase_personal_data(
     learner: str | None = None,
     record_id: str | None = None,
     reason: str = "request",
+    everywhere: bool = False,
 ) -> list[str]:
     """Erase the learner behind records (GDPR Art. 17): by learner id or identifier, or by
-    record. Returns the ids of the records whose learner was erased (empty if none held)."""
+    record. Returns the ids of the records whose learner was erased (empty if none held).
+
+    Scoped to the organisation bound to ``session`` — each organisation is the controller of
+    the personal data it holds, and one organisation's request must not erase (or reveal, by
+    its answer) another's. ``everywhere`` is for the operator's command line only.
+    """
     repo = RecognitionRepository(session)
     if (learner is None) == (record_id is None):
         raise InvalidInput("learner", "name either a learner identifier or a record")
     if record_id is not None:
-        if not repo.record_exists(record_id):
+        if not repo.record_exists(record_id, everywhere=everywhere):
             raise NotFound(f"No recognition record {record_id!r}.")
         subject = repo.subject(record_id)
         subjects = [subject] if subject is not None and subject.erased_at is None else []
         return repo.erase(subjects, reason=reason)
-    erased = repo.erase(repo.subjects_of_learner(str(learner)), reason=reason)
+    if not str(learner).strip():
+        raise InvalidInput("learner", "the learner's id or identifier value is empty")
+    erased = repo.erase(
+        repo.subjects_of_learner(str(learner), everywhere=everywhere), reason=reason
+    )
     # credentials of this learner that no record points at hold the learner too
-    repo.erase_credentials(repo.credentials_of_learner(str(learner)))
+    repo.erase_credentials(repo.credentials_of_learner(str(learner), everywhere=everywhere))
     return erased
 
 

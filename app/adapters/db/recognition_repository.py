@@ -374,25 +374,40 @@ class RecognitionRepository:
 
     # --- personal data -------------------------------------------------------------------
 
-    def record_exists(self, record_id: str) -> bool:
-        """Whether the chain holds this record, in any organisation (operator tools)."""
-        return self.session.get(RecognitionRecordRow, record_id) is not None
+    def record_exists(self, record_id: str, *, everywhere: bool = False) -> bool:
+        """Whether this organisation's part of the chain holds the record (``everywhere``: any
+        organisation's — the operator's command line)."""
+        row = self.session.get(RecognitionRecordRow, record_id)
+        if row is None:
+            return False
+        return everywhere or row.organisation_id == self.organisation
 
     def subject(self, record_id: str) -> RecognitionSubjectRow | None:
         return self.session.get(RecognitionSubjectRow, record_id)
 
-    def subjects_of_learner(self, identifier: str) -> list[RecognitionSubjectRow]:
-        """Subject rows whose learner has this id or identifier value (erasure is rare: a scan
-        of the rows not yet erased, rather than an index of identifiers in clear)."""
-        rows = self.session.scalars(
-            select(RecognitionSubjectRow).where(RecognitionSubjectRow.erased_at.is_(None))
-        )
-        return [row for row in rows if _names(row.subject, identifier)]
+    def subjects_of_learner(
+        self, identifier: str, *, everywhere: bool = False
+    ) -> list[RecognitionSubjectRow]:
+        """Subject rows of this organisation's records (``everywhere``: of every organisation)
+        whose learner has this id or identifier value (erasure is rare: a scan of the rows not
+        yet erased, rather than an index of identifiers in clear)."""
+        query = select(RecognitionSubjectRow).where(RecognitionSubjectRow.erased_at.is_(None))
+        if not everywhere:
+            query = query.join(
+                RecognitionRecordRow, RecognitionRecordRow.id == RecognitionSubjectRow.record_id
+            ).where(RecognitionRecordRow.organisation_id == self.organisation)
+        return [row for row in self.session.scalars(query) if _names(row.subject, identifier)]
 
-    def credentials_of_learner(self, identifier: str) -> list[CredentialRow]:
-        """Stored credentials whose learner has this id or identifier value, in any
-        organisation — including those no record points at (a scan: erasure is rare)."""
-        rows = self.session.scalars(select(CredentialRow))
+    def credentials_of_learner(
+        self, identifier: str, *, everywhere: bool = False
+    ) -> list[CredentialRow]:
+        """Stored credentials of this organisation (``everywhere``: of every organisation) whose
+        learner has this id or identifier value — including those no record points at (a scan:
+        erasure is rare)."""
+        query = select(CredentialRow)
+        if not everywhere:
+            query = query.where(CredentialRow.organisation_id == self.organisation)
+        rows = self.session.scalars(query)
         return [row for row in rows if _names(row.credential.get("learner"), identifier)]
 
     def erase_credentials(self, credentials: Sequence[CredentialRow]) -> int:

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.adapters.db.identity_repository import ApiKeyInfo, IdentityRepository
-from app.api.auth import PrincipalDep
+from app.api.auth import PrincipalDep, log_personal_read
 from app.api.deps import SessionDep
 from app.api.problems import problem_responses
 from app.core.identity import Role
-from app.services import identity
+from app.services import identity, records
 
 router = APIRouter(tags=["admin"])
 
@@ -167,3 +167,44 @@ def personal_data_access(
             for r in rows
         ]
     }
+
+
+class ErasureRequest(BaseModel):
+    """Whose personal data to erase: a learner (id or identifier value) or one record's learner."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    learner: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="the learner's id or an identifier value, as in the credentials",
+    )
+    record_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class ErasureOut(BaseModel):
+    erased_records: list[str] = Field(
+        description="records of this organisation whose learner was erased (the decisions stay "
+        "and still verify; their learner reads as erased)"
+    )
+
+
+@router.post(
+    "/v1/admin/personal-data-erasures",
+    response_model=ErasureOut,
+    summary="Erase a learner's personal data held by my organisation (GDPR Art. 17)",
+    responses=problem_responses(404, 422),
+)
+def erase_personal_data(
+    body: ErasureRequest, session: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    # Only the caller's organisation (bound to the session): another organisation's learner
+    # is neither erased nor revealed — its record answers 404 like a missing one.
+    erased = records.erase_personal_data(
+        session, learner=body.learner, record_id=body.record_id, reason="request"
+    )
+    log_personal_read(
+        session, principal, record_kind="recognition", record_ids=erased, action="erase"
+    )
+    return {"erased_records": erased}

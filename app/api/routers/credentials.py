@@ -337,7 +337,7 @@ def get_credential(
 @router.get(
     "/v1/credentials/{credential_id}/original",
     summary="The document as received (JSON, or the compact JWS for signed tokens)",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 410),
 )
 def get_original(
     credential_id: str, service: Service, session: SessionDep, principal: PrincipalDep
