@@ -84,6 +84,7 @@ _COURSE: dict[str, Any] = {
 
 #: Request bodies by operationId, then media type.
 BODY_EXAMPLES: dict[str, dict[str, Any]] = {
+    "erasePersonalData": {"application/json": {"learner": "urn:example:learner:erased-example"}},
     "convertCredits": {"application/json": {"value": 10, "from": "uk-cats", "to": "ects"}},
     "extractSkills": {
         "application/json": {"outcomes": ["write SQL queries"], "top_k": 5, "language": "en"}

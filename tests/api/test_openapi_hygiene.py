@@ -63,6 +63,7 @@ PINNED = {
     "POST /v1/admin/api-keys": "createApiKey",
     "DELETE /v1/admin/api-keys/{prefix}": "revokeApiKey",
     "GET /v1/admin/personal-data-access": "listPersonalDataAccess",
+    "POST /v1/admin/personal-data-erasures": "erasePersonalData",
 }
 
 
