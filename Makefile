@@ -8,7 +8,7 @@ PORT ?= 8000
 PASSERELLE_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PASSERELLE_TEST_POSTGRES_URL
 
-.PHONY: install run test lint typecheck check data-check schema bench clean
+.PHONY: install run test lint typecheck check data-check schema bench clean browser i18n-extract
 
 # The stamp is rebuilt whenever the dependency list changes.
 $(VENV)/.installed: pyproject.toml
@@ -50,7 +50,18 @@ data-check: install
 
 check: lint typecheck data-check
 
-test: install
+# The browser tests (tests/web) drive Debian's Chromium; CI runs as root on a clean machine.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+# The workspace's translatable strings: refresh messages.pot and every language's catalogue.
+i18n-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k tr -k N_ --no-location --sort-output --project=Passerelle --version=0 -o app/web/locale/messages.pot .
+	$(BIN)/pybabel update -i app/web/locale/messages.pot -d app/web/locale --no-fuzzy-matching
+
+test: install browser
 	$(BIN)/passerelle data check
 	$(BIN)/ruff check app tests benchmarks scripts migrations
 	$(BIN)/mypy app

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app import __version__
+from app import __version__, web
 from app.api import auth, openapi, problems, rate_limit, security_headers
 from app.api.middleware import RequestGuard
 from app.api.routers import ROUTERS, outcomes
@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=openapi.operation_id,
     )
     problems.install(app)
+    # The officer's workspace (app/web) before auth: its pages sign in with a session cookie
+    # and check the same permissions themselves; the API dependencies below do not apply.
+    web.install(app)
     # before the routers: it adds the authorisation dependency to every operation they bring
     auth.install(app, settings)
     # after authorisation (buckets are per organisation), before the routers (same reason)
