@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +175,14 @@ class Settings(BaseSettings):
     load_data_on_start: bool = True
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     log_level: str = "info"
+    # Observability (issue 15): app/api/observability.py, app/adapters/logging_json.py.
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="one JSON object per log line, or text for local reading"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token the Prometheus scraper presents at /metrics (off without one)",
+    )
     embeddings: EmbeddingSettings = EmbeddingSettings()
     credentials: CredentialSettings = Field(default_factory=CredentialSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

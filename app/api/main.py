@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__, web
-from app.api import auth, openapi, problems, rate_limit, security_headers
+from app.api import auth, observability, openapi, problems, rate_limit, security_headers
 from app.api.middleware import RequestGuard
 from app.api.routers import ROUTERS, outcomes
 from app.services import startup
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The outcome engine (model, inference thread) first: the transfer context aligns with
         # it. Its router's lifespan finds it built and leaves it to this one.
         engine = outcomes.start_engine(app)
+        observability.instrument_engine(engine, app.state.metrics)
         app.state.transfer = startup.transfer(settings, state, engine)
         try:
             # The job worker starts in its router's lifespan, which FastAPI runs after this one.
@@ -90,6 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(rate_limit.AddressLimit, limiter=limiter)
     security_headers.install(app, settings)
+    # outermost: request id, access log and metrics see every answer (app/api/observability.py)
+    observability.install(
+        app, settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    )
     # last: error responses of every operation, the ones auth declares too, as problem+json
     problems.document_problems(app)
     # then: short schema names, declared tags, examples on every operation

@@ -228,6 +228,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
         "instance": {"type": "string"},
+        "request_id": {
+            "type": "string",
+            "description": "The X-Request-ID of the request, as in the logs",
+        },
         "errors": {
             "type": "array",
             "description": "What is wrong, where: a JSON pointer into the body, a parameter "

@@ -23,12 +23,18 @@ def register(app: typer.Typer) -> None:
         # BLAS threads would compete with the inference engine's (PERFORMANCE.md §6).
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         os.environ.setdefault("OMP_NUM_THREADS", "1")
+        from app.adapters.logging_json import logging_config
+
+        s = settings()
         uvicorn.run(
             "app.api.main:app",
             host=host,
             port=port,
             workers=workers,
-            log_level=settings().log_level,
+            log_level=s.log_level,
+            # JSON lines with the request id; passerelle.access replaces uvicorn's access line
+            log_config=logging_config(s.log_level, s.log_format),
+            access_log=False,
             proxy_headers=True,
         )
 
