@@ -23,7 +23,6 @@ from app.adapters.importers.base import ImportOptions
 from app.adapters.importers.csv_import import read_csv
 from app.adapters.importers.registry import ReadDocument, read_document, sha256
 from app.adapters.importers.safety import ImportLimits
-from app.adapters.importers.shacl import validate_edc
 from app.adapters.verification.trust import TrustStore
 from app.core.conformance import ShaclReport, shacl_to_json
 from app.core.credentials import (
@@ -258,6 +257,10 @@ class CredentialService:
 def shacl_report(read: ReadDocument) -> ShaclReport:
     """SHACL validation of an ELM/EDC document; other formats publish no SHACL shapes."""
     if read.source_format is SourceFormat.ELM and read.jsonld is not None:
+        # Imported here, not at module level: pyshacl + rdflib cost 0.3–1.4 s of every
+        # start-up (benchmarks/startup.py); tests/test_startup_imports.py holds it.
+        from app.adapters.importers.shacl import validate_edc
+
         return validate_edc(read.jsonld)
     return ShaclReport(
         checked=False,
