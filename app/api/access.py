@@ -37,6 +37,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/qualification-types"): Rule("frameworks", P.REFERENCE_READ),
     ("GET", "/v1/compare"): Rule("comparison", P.REFERENCE_READ),
     ("GET", "/v1/compare/matrix"): Rule("comparison", P.REFERENCE_READ),
+    ("GET", "/v1/exports/frameworks"): Rule("frameworks", P.REFERENCE_READ),
+    ("GET", "/v1/exports/frameworks/{framework}"): Rule("frameworks", P.REFERENCE_READ),
+    ("GET", "/v1/exports/alignment-map"): Rule("comparison", P.REFERENCE_READ),
+    ("GET", "/v1/exports/compare"): Rule("comparison", P.REFERENCE_READ),
     ("GET", "/v1/credits/systems"): Rule("credits", P.REFERENCE_READ),
     ("POST", "/v1/credits/convert"): Rule("credits", P.REFERENCE_READ),
     ("GET", "/v1/credential-formats/plain/schema"): Rule("docs", P.REFERENCE_READ),
@@ -53,6 +57,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/credentials/{credential_id}"): Rule("credentials", P.TENANT_READ),
     ("GET", "/v1/credentials/{credential_id}/original"): Rule("credentials", P.PERSONAL_READ),
     ("POST", "/v1/qualifications"): Rule("catalogue", P.CATALOGUE_WRITE),
+    ("POST", "/v1/qualifications/loq"): Rule("catalogue", P.CATALOGUE_WRITE),
     ("GET", "/v1/qualifications"): Rule("catalogue", P.TENANT_READ),
     ("GET", "/v1/qualifications/{programme_id}"): Rule("catalogue", P.TENANT_READ),
     ("GET", "/v1/qualifications/{programme_id}/modules"): Rule("catalogue", P.TENANT_READ),
@@ -62,10 +67,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/recognitions/{record_id}/export"): Rule("recognition", P.TENANT_READ),
     ("GET", "/v1/recognitions/{record_id}/verify"): Rule("recognition", P.TENANT_READ),
     ("POST", "/v1/recognitions/{record_id}/review"): Rule("recognition", P.REVIEW),
+    ("GET", "/v1/exports/recognitions/{record_id}/alignments"): Rule(
+        "recognition", P.TENANT_READ
+    ),
+    ("GET", "/v1/exports/recognitions/{record_id}/transfer-values"): Rule(
+        "recognition", P.TENANT_READ
+    ),
     ("POST", "/v1/articulations"): Rule("articulation", P.TRANSFER_RUN),
     ("POST", "/v1/batch/articulations"): Rule("articulation", P.TRANSFER_RUN),
     ("GET", "/v1/jobs/{job_id}"): Rule("articulation", P.TENANT_READ),
     ("GET", "/v1/jobs/{job_id}/results"): Rule("articulation", P.TENANT_READ),
+    ("GET", "/v1/exports/jobs/{job_id}/transfer-values"): Rule("articulation", P.TENANT_READ),
     ("POST", "/v1/pathways"): Rule("pathways", P.TENANT_READ),
     ("POST", "/v1/pathways/stack-into"): Rule("pathways", P.TENANT_READ),
     # administration of the caller's own organisation

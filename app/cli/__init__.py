@@ -14,6 +14,7 @@ from app.cli import (
     catalogue,
     credentials,
     data,
+    exports,
     frameworks,
     outcomes,
     recognition,
@@ -56,6 +57,7 @@ _AREAS = [
     recognition,
     articulation,
     auth,
+    exports,
 ]
 for _area in _AREAS:
     _area.register(cli)

@@ -35,6 +35,7 @@ PLAIN = PROJECT_ROOT / "tests/data/credentials/plain/plain-full.json"
 BULK = PROJECT_ROOT / "tests/data/credentials/plain/bulk.csv"
 PROGRAMME = PROJECT_ROOT / "samples/catalogue/uppsala-msc-computer-science-selection.json"
 JSON = {"content-type": "application/json"}
+LOQ = PROJECT_ROOT / "tests/data/loq/Sample-MC-Annex1-qualification.jsonld"
 
 
 @dataclass
@@ -79,6 +80,20 @@ CASES = [
     Case("GET", "/v1/qualification-types", lambda w: "/v1/qualification-types?q=bachelor"),
     Case("GET", "/v1/compare", lambda w: "/v1/compare?source=IE-NFQ:8&target=DE-DQR"),
     Case("GET", "/v1/compare/matrix", lambda w: "/v1/compare/matrix?frameworks=IE-NFQ,DE-DQR"),
+    Case("GET", "/v1/exports/frameworks", lambda w: "/v1/exports/frameworks?frameworks=IE-NFQ"),
+    Case(
+        "GET",
+        "/v1/exports/frameworks/{framework}",
+        lambda w: "/v1/exports/frameworks/IE-NFQ?format=ctdl",
+    ),
+    Case(
+        "GET",
+        "/v1/exports/alignment-map",
+        lambda w: "/v1/exports/alignment-map?source=IE-NFQ&target=EQF",
+    ),
+    Case(
+        "GET", "/v1/exports/compare", lambda w: "/v1/exports/compare?source=IE-NFQ:8&target=DE-DQR"
+    ),
     Case("GET", "/v1/credits/systems", lambda w: "/v1/credits/systems"),
     Case(
         "POST",
@@ -143,6 +158,13 @@ CASES = [
         content=lambda w: (PROGRAMME.read_bytes(), "application/json"),
         ok=(200, 201),
     ),
+    Case(
+        "POST",
+        "/v1/qualifications/loq",
+        lambda w: "/v1/qualifications/loq",
+        content=lambda w: (LOQ.read_bytes(), "application/ld+json"),
+        ok=(200, 201),
+    ),
     Case("GET", "/v1/qualifications", lambda w: "/v1/qualifications", lists="programme"),
     Case(
         "GET",
@@ -191,6 +213,18 @@ CASES = [
         names_own=True,
     ),
     Case(
+        "GET",
+        "/v1/exports/recognitions/{record_id}/alignments",
+        lambda w: f"/v1/exports/recognitions/{w.record}/alignments",
+        names_own=True,
+    ),
+    Case(
+        "GET",
+        "/v1/exports/recognitions/{record_id}/transfer-values",
+        lambda w: f"/v1/exports/recognitions/{w.record}/transfer-values",
+        names_own=True,
+    ),
+    Case(
         "POST",
         "/v1/articulations",
         lambda w: "/v1/articulations",
@@ -207,6 +241,12 @@ CASES = [
     ),
     Case("GET", "/v1/jobs/{job_id}", lambda w: f"/v1/jobs/{w.job}", names_own=True),
     Case("GET", "/v1/jobs/{job_id}/results", lambda w: f"/v1/jobs/{w.job}/results", names_own=True),
+    Case(
+        "GET",
+        "/v1/exports/jobs/{job_id}/transfer-values",
+        lambda w: f"/v1/exports/jobs/{w.job}/transfer-values",
+        names_own=True,
+    ),
     Case(
         "POST",
         "/v1/pathways",

@@ -14,6 +14,7 @@ from app.api.routers import (
     catalogue,
     credentials,
     credits,
+    exports,
     frameworks,
     meta,
     outcomes,
@@ -31,5 +32,6 @@ ROUTERS: list[APIRouter] = [
     recognitions.router,
     articulation.router,
     pathways.router,
+    exports.router,
     admin.router,
 ]
