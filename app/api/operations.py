@@ -60,7 +60,7 @@ class OperationTable:
                             tags=frozenset(str(t) for t in (getattr(route, "tags", None) or ())),
                         )
                     )
-                self._media = declared_media_types(app.openapi())
+                self._media = route_media_types(app)
                 self._entries = entries
             return self._entries
 
@@ -90,6 +90,31 @@ def _route_path(scope: Scope) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     return path[len(root) :] if root and path.startswith(root) else path
+
+
+def route_media_types(app: FastAPI) -> dict[tuple[str, str], frozenset[str]]:
+    """What :func:`declared_media_types` reads from ``app.openapi()``, read from the routes.
+
+    The OpenAPI document costs 0.6–1.2 s of CPU to generate, which the first request paid (the
+    guard runs before any router); FastAPI writes a request body's media type from the route's
+    body field and merges ``openapi_extra``, so the routes say the same (tests/api/
+    test_operations_media.py compares both on the real app).
+    """
+    table: dict[tuple[str, str], frozenset[str]] = {}
+    for route in iter_route_contexts(app.routes):
+        if not getattr(route, "include_in_schema", False):
+            continue
+        content: set[str] = set()
+        body = getattr(route, "body_field", None)
+        if body is not None:
+            content.add(str(body.field_info.media_type))
+        extra = getattr(route, "openapi_extra", None) or {}
+        content.update((extra.get("requestBody") or {}).get("content") or {})
+        if content:
+            path = str(getattr(route, "path_format", route.path))
+            for method in getattr(route, "methods", None) or ():
+                table[(str(method), path)] = frozenset(content)
+    return table
 
 
 def declared_media_types(openapi: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:

@@ -258,7 +258,7 @@ def shacl_report(read: ReadDocument) -> ShaclReport:
     """SHACL validation of an ELM/EDC document; other formats publish no SHACL shapes."""
     if read.source_format is SourceFormat.ELM and read.jsonld is not None:
         # Imported here, not at module level: pyshacl + rdflib cost 0.3–1.4 s of every
-        # start-up (benchmarks/startup.py); tests/test_startup_imports.py holds it.
+        # start-up (benchmarks/startup.py); tests/services/test_startup_imports.py holds it.
         from app.adapters.importers.shacl import validate_edc
 
         return validate_edc(read.jsonld)
