@@ -20,15 +20,18 @@ edge points to are described just enough to be identified (scheme id, notation, 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pyld import jsonld as pyld_jsonld  # type: ignore[import-untyped]
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from app.adapters.exports.iris import VOCAB, framework_iri, level_iri
+from app.adapters.importers.jsonld import document_loader
 from app.core.release import Release
 from app.core.types import (
     ConfidenceClass,
@@ -277,8 +280,22 @@ def _edge(g: Graph, edge: LevelEdge, iris: dict[LevelKey, URIRef]) -> None:
 
 def parse(text: str, media_type: str) -> Graph:
     """A graph from exported Turtle or JSON-LD (nothing is fetched: the context is inline)."""
+    if media_type == JSON_LD:
+        return jsonld_graph(json.loads(text))
     g = Graph()
-    g.parse(data=text, format="turtle" if media_type == TURTLE else "json-ld")
+    g.parse(data=text, format="turtle")
+    return g
+
+
+def jsonld_graph(document: Any) -> Graph:
+    """The default graph of a JSON-LD document, through pyld (the JSON-LD processor the
+    importers use, behind the frozen loader: a context URL that is not bundled is refused, never
+    fetched) and N-Triples into rdflib."""
+    nquads = pyld_jsonld.to_rdf(
+        document, {"format": "application/n-quads", "documentLoader": document_loader}
+    )
+    g = Graph()
+    g.parse(data=nquads, format="nt")
     return g
 
 

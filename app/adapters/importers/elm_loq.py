@@ -81,7 +81,7 @@ class _Converted:
     root: str  # the root's pointer in the LOQ document
     doc: dict[str, Any]
     places: dict[str, str]  # catalogue pointer inside the programme -> LOQ pointer
-    warnings: list[Issue]
+    warnings: list[Issue]  # located in the LOQ document
 
     def locate(self, where: str) -> str:
         best = ""
@@ -239,7 +239,7 @@ def _spec_fields(
             warnings.append(
                 Issue(
                     Severity.WARNING,
-                    f"{base}/level",
+                    _key(spec.get("nqfLevel", "NQFLevel")) or spec.pointer,
                     f"the NQF level {nqf_uri} is not in the data release; the EQF level is used",
                     "nqf_level_unknown",
                 )
@@ -289,7 +289,7 @@ def _spec_fields(
             warnings.append(
                 Issue(
                     Severity.WARNING,
-                    f"{base}/learning_outcomes/{i}",
+                    node.pointer,
                     "a learning outcome without text is left out",
                     "empty_outcome",
                 )
@@ -343,7 +343,7 @@ def _spec_fields(
         warnings.append(
             Issue(
                 Severity.WARNING,
-                "/notes",
+                _key(spec.get("learningOutcome")) or spec.pointer,
                 "the learning outcomes of the qualification as a whole (besides its parts) are "
                 "kept in the notes",
                 "outcomes_in_notes",
@@ -417,9 +417,9 @@ def read_loq(
         ) from None
     out = []
     for item, c in zip(imported, converted, strict=True):
-        warnings = tuple(
-            w.at(c.locate(w.where)) for w in (*c.warnings, *_strip(item.warnings, item.where))
-        )
+        # the conversion's own warnings are located in the LOQ document already
+        located = [w.at(c.locate(w.where)) for w in _strip(item.warnings, item.where)]
+        warnings = tuple(c.warnings + located)
         out.append(replace(item, warnings=warnings, where=c.root or "/"))
     return out
 
