@@ -67,9 +67,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/recognitions/{record_id}/export"): Rule("recognition", P.TENANT_READ),
     ("GET", "/v1/recognitions/{record_id}/verify"): Rule("recognition", P.TENANT_READ),
     ("POST", "/v1/recognitions/{record_id}/review"): Rule("recognition", P.REVIEW),
-    ("GET", "/v1/exports/recognitions/{record_id}/alignments"): Rule(
-        "recognition", P.TENANT_READ
-    ),
+    ("GET", "/v1/exports/recognitions/{record_id}/alignments"): Rule("recognition", P.TENANT_READ),
     ("GET", "/v1/exports/recognitions/{record_id}/transfer-values"): Rule(
         "recognition", P.TENANT_READ
     ),

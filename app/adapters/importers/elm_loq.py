@@ -280,7 +280,7 @@ def _spec_fields(
     if language:
         doc["language"] = language
     outcomes: list[str] = []
-    for i, node in enumerate(reader.objects(spec.get("learningOutcome"))):
+    for node in reader.objects(spec.get("learningOutcome")):
         text = reader.text(node.get("title", "definition", "description", "prefLabel"))
         if text:
             places[f"{base}/learning_outcomes/{len(outcomes)}"] = node.pointer
