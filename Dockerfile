@@ -69,10 +69,9 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /srv/passerelle /srv/passerelle
 # Only the database directory is writable by the service; code and artefacts are read-only.
 RUN mkdir -p /srv/passerelle/var/db && chown passerelle /srv/passerelle/var/db \
-    && rm -f requirements.lock \
     # the runtime layer holds no torch and no compiler, and serves the default model (ONNX)
     && ! python -c "import torch" 2>/dev/null \
-    && ! command -v gcc cc \
+    && ! command -v gcc && ! command -v cc \
     && python -c "from app.adapters.embeddings.registry import select_embedders; \
 from app.settings import Settings; c = select_embedders(Settings().embeddings); \
 assert c.backend == 'onnx' and c.embedder is not None, c; \

@@ -145,7 +145,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             # the origin list is the boundary; any request header (API key, bearer) may follow
             allow_headers=["*"],
-            expose_headers=["Location", "Retry-After"],
+            expose_headers=["Location", "Retry-After", "X-Request-ID"],
             max_age=600,
         )
     app.add_middleware(SecurityHeaders)
