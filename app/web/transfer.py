@@ -23,7 +23,7 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -74,6 +74,7 @@ MAX_UPLOAD = 5 * 1024 * 1024  # bytes of CSV; the API's body limit binds at abou
 MAX_JOB_ID = 64
 POLL_SECONDS = 1
 RECENT_JOBS = 20
+COURSES_PER_PAGE = 50  # course cards per page of a job's results
 
 
 def _articulation(transfer: TransferDep) -> ArticulationService:
@@ -215,9 +216,15 @@ def _job(
 
 
 def _live(
-    request: Request, officer: Officer, db: Session, service: ArticulationService, job_id: str
+    request: Request,
+    officer: Officer,
+    db: Session,
+    service: ArticulationService,
+    job_id: str,
+    page: int = 1,
 ) -> dict[str, Any]:
-    """What the job's page shows: the job, and its results once it has finished."""
+    """What the job's page shows: the job, and its results once it has finished (the courses
+    :data:`COURSES_PER_PAGE` at a time; a cancelled job's results cover the courses done)."""
     job = _job(request, db, service, job_id)
     context: dict[str, Any] = {
         "job": job,
@@ -229,20 +236,37 @@ def _live(
         "can_cancel": officer.principal.can(Permission.TRANSFER_RUN),
         "view": view,
     }
-    if job["status"] == "done":
+    if job["status"] in ("done", "cancelled"):
         payload = service.results(db, job_id)
         payload.pop("job", None)
+        courses = view.courses_view(payload)
+        pages = max(1, -(-len(courses) // COURSES_PER_PAGE))
+        page = min(max(1, page), pages)
+        start = (page - 1) * COURSES_PER_PAGE
         context["results"] = payload
-        context["courses"] = view.courses_view(payload)
+        context["courses"] = courses[start : start + COURSES_PER_PAGE]
+        context["pagination"] = {
+            "page": page,
+            "pages": pages,
+            "first": start + 1,
+            "last": min(start + COURSES_PER_PAGE, len(courses)),
+            "total": len(courses),
+        }
         context["modules"] = view.modules_view(payload)
     return context
 
 
 @router.get("/transfer/jobs/{job_id}")
 def job_page(
-    request: Request, job_id: str, officer: JobReader, db: WebDbDep, service: Articulation
+    request: Request,
+    job_id: str,
+    officer: JobReader,
+    db: WebDbDep,
+    service: Articulation,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    return render(request, "transfer/job.html", _live(request, officer, db, service, job_id))
+    context = _live(request, officer, db, service, job_id, page)
+    return render(request, "transfer/job.html", context)
 
 
 @router.get("/transfer/jobs/{job_id}/live")

@@ -177,10 +177,15 @@ def test_bulk_transfer_from_upload_to_downloads(
         ).text()
     )
 
-    # --- the jobs list names it -----------------------------------------------------------------
+    # --- the jobs list names it; the results read on a phone too ------------------------------
     page.goto(f"{web.url}/transfer")
     row = page.get_by_role("row").filter(has=page.locator(f'a[href="/transfer/jobs/{job_id}"]'))
     expect(row).to_contain_text("Done")
+    phone = page_for("reader", phone=True)
+    phone.goto(f"{web.url}/transfer/jobs/{job_id}")
+    expect(_course(phone, "ETH")).to_contain_text("1DL002 Data, Ethics and Law")
+    expect(phone.get_by_role("button", name="Cancel the job")).to_have_count(0)
+    check_page(phone, "transfer-results-phone")
 
 
 def test_a_bad_file_is_refused_row_by_row(
@@ -212,6 +217,21 @@ def test_roles_and_organisations(
     reader.goto(f"{web.url}/transfer")
     expect(reader.get_by_text("may read articulation jobs but not start them")).to_be_visible()
     expect(reader.get_by_role("button", name="Start the articulation")).to_have_count(0)
+    # ... and a submission of theirs (with their valid CSRF token) is refused with a 403 page.
+    token = reader.locator('input[name="csrf_token"]').first.get_attribute("value")
+    refused = reader.request.post(
+        f"{web.url}/transfer",
+        multipart={
+            "csrf_token": token or "",
+            "qualification_id": uppsala["id"],
+            "courses": {
+                "name": "c.csv",
+                "mimeType": "text/csv",
+                "buffer": b"id,learning_outcomes\nX,set up users and their privileges\n",
+            },
+        },
+    )
+    assert refused.status == 403 and "Not allowed" in refused.text()
     # Another organisation sees neither this organisation's programmes nor its jobs.
     with web.app.state.sessionmaker() as session:
         from app.adapters.db.tenancy import bind_organisation
