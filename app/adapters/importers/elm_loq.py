@@ -31,7 +31,7 @@ form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -412,7 +412,7 @@ def read_loq(
         imported = read_document([c.doc for c in converted], resolver, source=source)
     except CatalogueInputError as exc:
         raise CatalogueInputError(
-            list(dict.fromkeys(_relocate(issue, converted) for issue in exc.issues)),
+            _unique(_relocate(issue, converted) for issue in exc.issues),
             source=source,
         ) from None
     out = []
@@ -427,6 +427,15 @@ def read_loq(
 def _strip(issues: tuple[Issue, ...], base: str) -> list[Issue]:
     prefix = "" if base == "/" else base
     return [i.at(i.where[len(prefix) :] if i.where.startswith(prefix) else i.where) for i in issues]
+
+
+def _unique(issues: Iterable[Issue]) -> list[Issue]:
+    """One issue per place and code (a qualification that is its own module would otherwise
+    report a missing title twice, at the same place)."""
+    seen: dict[tuple[str, str], Issue] = {}
+    for issue in issues:
+        seen.setdefault((issue.where, issue.code), issue)
+    return list(seen.values())
 
 
 def _relocate(issue: Issue, converted: list[_Converted]) -> Issue:
