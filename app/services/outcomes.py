@@ -216,7 +216,9 @@ class OutcomeEngine:
     policy: OutcomePolicy
     policy_sha256: str
     matcher: SkillMatcher
-    estimator: LevelEstimator
+    # Built by the first level estimate, not at start-up (it encodes the EQF descriptors with
+    # the model: 0.15–0.6 s of a cold start that a skills request never needs).
+    estimator_factory: Callable[[], LevelEstimator]
     embedder: Embedder | None
     backend: str = "none"
     multilingual_matcher: SkillMatcher | None = None
@@ -229,6 +231,17 @@ class OutcomeEngine:
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
     )
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _estimator: LevelEstimator | None = None
+    _estimator_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def estimator(self) -> LevelEstimator:
+        """The level estimator, built on first use (thread-safe; the same one afterwards)."""
+        if self._estimator is None:
+            with self._estimator_lock:
+                if self._estimator is None:
+                    self._estimator = self.estimator_factory()
+        return self._estimator
 
     # --- construction --------------------------------------------------------------------
 
@@ -246,24 +259,28 @@ class OutcomeEngine:
         warnings: Sequence[str] = (),
         multilingual: tuple[Embedder, VectorIndex] | None = None,
         multilingual_missing: str | None = None,
+        lexical: tuple[LabelIndex, Callable[[str], str]] | None = None,
     ) -> OutcomeEngine:
-        labels = LabelIndex([c.labels for c in taxonomy.concepts])  # shared by both matchers
+        """``lexical``: :func:`lexical_parts` of ``taxonomy`` when the caller built them already
+        (``from_settings`` builds them on a second thread while the vector index loads)."""
+        labels, detector = lexical or lexical_parts(taxonomy)  # labels: shared by both matchers
         matcher = SkillMatcher(taxonomy, policy.matching, embedder, index, labels=labels)
         ml_matcher = None
-        detector = _language_detector(taxonomy)
         if multilingual is not None:
             ml_matcher = SkillMatcher(
                 taxonomy, policy.matching, multilingual[0], multilingual[1], labels=labels
             )
-        estimator = LevelEstimator(
-            eqf_descriptors(release), title_references(release), policy.level, embedder
-        )
+        descriptors, titles = eqf_descriptors(release), title_references(release)
+
+        def estimator() -> LevelEstimator:
+            return LevelEstimator(descriptors, titles, policy.level, embedder)
+
         return cls(
             taxonomy=taxonomy,
             policy=policy,
             policy_sha256=policy_sha256,
             matcher=matcher,
-            estimator=estimator,
+            estimator_factory=estimator,
             embedder=embedder,
             backend=backend,
             multilingual_matcher=ml_matcher,
@@ -287,6 +304,28 @@ class OutcomeEngine:
         """
         _pin_blas()
         taxonomy = cached_esco(settings.mappings_dir / "esco")
+        # The label index and the language detector's vocabulary (pure Python, ~0.6 s of CPU)
+        # are built on a second thread while this one loads the models and the vector index
+        # (mostly NumPy and ONNX Runtime, which release the GIL): on 2 cores the two overlap.
+        helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="startup-lexical")
+        try:
+            lexical = helper.submit(lexical_parts, taxonomy)
+            return cls._from_settings(
+                settings, release, taxonomy, lexical.result, embedder, progress
+            )
+        finally:
+            helper.shutdown(wait=True, cancel_futures=True)
+
+    @classmethod
+    def _from_settings(
+        cls,
+        settings: Settings,
+        release: Release,
+        taxonomy: Taxonomy,
+        lexical: Callable[[], tuple[LabelIndex, Callable[[str], str]]],
+        embedder: Embedder | None,
+        progress: bool,
+    ) -> OutcomeEngine:
         policy = load_policy(settings.mappings_dir)
         sha = policy_hash(settings.mappings_dir)
         warnings: list[str] = []
@@ -344,6 +383,7 @@ class OutcomeEngine:
             warnings=warnings,
             multilingual=multilingual,
             multilingual_missing=multilingual_missing,
+            lexical=lexical(),
         )
         log.info(
             "outcomes engine ready: ESCO %s (%d concepts), policy %s, model %s",
@@ -518,6 +558,11 @@ class OutcomeEngine:
             ),
             "warnings": list(self.startup_warnings),
         }
+
+
+def lexical_parts(taxonomy: Taxonomy) -> tuple[LabelIndex, Callable[[str], str]]:
+    """The label index (lexical rescoring, lexical-only mode) and the language detector."""
+    return LabelIndex([c.labels for c in taxonomy.concepts]), _language_detector(taxonomy)
 
 
 def _language_detector(taxonomy: Taxonomy) -> Callable[[str], str]:
