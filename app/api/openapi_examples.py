@@ -112,6 +112,44 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "Write SQL queries that join and aggregate data,6,IE-NFQ:7,5\n"
     },
     "createQualifications": {"application/json": _PROGRAMME},
+    # tests/data/loq/Sample-MC-Annex1-qualification.jsonld (the EC's sample), shortened
+    "importLoq": {
+        "application/ld+json": {
+            "@context": [
+                "https://www.w3.org/2018/credentials/v1",
+                "http://data.europa.eu/snb/model/context/edc-ap",
+            ],
+            "id": "urn:epass:qualification:1",
+            "type": "Qualification",
+            "title": {"en": "Digital micro-credential creation"},
+            "eqfLevel": {"id": "http://data.europa.eu/snb/eqf/6", "type": "Concept"},
+            "creditPoint": {
+                "id": "urn:epass:creditPoint:1",
+                "type": "CreditPoint",
+                "framework": {
+                    "id": "http://data.europa.eu/snb/education-credit/6fcec5c5af",
+                    "type": "Concept",
+                },
+                "point": "2",
+            },
+            "learningOutcome": [
+                {
+                    "id": "urn:epass:learningOutcome:2",
+                    "type": "LearningOutcome",
+                    "title": {"en": "Developing digital content"},
+                }
+            ],
+            "awardingOpportunity": {
+                "id": "urn:epass:awardingOpportunity:1",
+                "type": "AwardingOpportunity",
+                "awardingBody": {
+                    "id": "urn:epass:org:1",
+                    "type": "Organisation",
+                    "legalName": {"en": "University of Zed"},
+                },
+            },
+        }
+    },
     "createRecognition": {
         "application/json": {
             "credential": _PLAIN_CREDENTIAL,
