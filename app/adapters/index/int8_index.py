@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from app.adapters.index.numpy_index import blas_single_thread
 
-__all__ = ["Int8PreselectIndex", "int8_available"]
+__all__ = ["Int8PreselectIndex", "int8_available", "quantise_rows"]
 
 # Slack for float32 rounding in the int8 graph's scaling and in the exact re-rank (both ~1e-7).
 _ROUNDING = 1e-5
@@ -55,15 +55,10 @@ class Int8PreselectIndex:
         if matrix.ndim != 2:
             raise ValueError(f"expected a 2-D matrix, got shape {matrix.shape}")
         self._matrix = matrix
-        peak = np.abs(matrix).max(axis=1)
-        scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
-        q = np.clip(np.rint(matrix / scale[:, None]), -127, 127).astype(np.int8)
-        error = matrix - q.astype(np.float32) * scale[:, None]
-        self._row_error = float(np.linalg.norm(error, axis=1).max())
-        self._row_norm = float(np.linalg.norm(matrix, axis=1).max())
+        q_t, scale, self._row_error, self._row_norm = quantise_rows(matrix)
         self._candidates = max(1, min(int(candidates), matrix.shape[0]))
         self._session: Any = ort.InferenceSession(
-            _graph(np.ascontiguousarray(q.T), scale, self._candidates),
+            _graph(q_t, scale, self._candidates),
             sess_options=_options(ort, threads),
             providers=["CPUExecutionProvider"],
         )
@@ -150,6 +145,33 @@ class Int8PreselectIndex:
             order = np.lexsort((top, -scores[i][top]))
             ids_out[i], scores_out[i] = top[order], scores[i][top][order]
         return scores_out, ids_out
+
+
+def quantise_rows(
+    matrix: NDArray[np.float32], chunk: int = 2048
+) -> tuple[NDArray[np.int8], NDArray[np.float32], float, float]:
+    """Symmetric int8 per row, transposed (dimension × rows), with the row scales, the largest
+    row rounding error ``‖e_d‖`` and the largest row norm.
+
+    In chunks of rows: every quantity is per row, so the result is the same as on the whole
+    matrix at once, without its ten 42 MB temporaries (0.15–0.4 s of CPU at every start-up for
+    ESCO's 27,792 rows; about a third of that in chunks).
+    """
+    rows, dim = matrix.shape
+    q_t = np.empty((dim, rows), dtype=np.int8)
+    scale = np.empty(rows, dtype=np.float32)
+    row_error = row_norm = 0.0
+    for start in range(0, rows, chunk):
+        block = matrix[start : start + chunk]
+        peak = np.abs(block).max(axis=1)
+        s = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+        q = np.clip(np.rint(block / s[:, None]), -127, 127).astype(np.int8)
+        error = block - q.astype(np.float32) * s[:, None]
+        scale[start : start + chunk] = s
+        q_t[:, start : start + chunk] = q.T
+        row_error = max(row_error, float(np.linalg.norm(error, axis=1).max()))
+        row_norm = max(row_norm, float(np.linalg.norm(block, axis=1).max()))
+    return q_t, scale, row_error, row_norm
 
 
 def _options(ort: Any, threads: int) -> Any:

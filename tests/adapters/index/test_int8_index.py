@@ -124,3 +124,19 @@ def test_building_the_index_does_not_import_onnx() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_row_quantisation_in_chunks_equals_the_whole_matrix_at_once() -> None:
+    from app.adapters.index.int8_index import quantise_rows
+
+    matrix = _clustered(1000, 48, 7)
+    matrix[5] = 0.0  # an all-zero row keeps scale 1
+    peak = np.abs(matrix).max(axis=1)
+    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    q = np.clip(np.rint(matrix / scale[:, None]), -127, 127).astype(np.int8)
+    error = matrix - q.astype(np.float32) * scale[:, None]
+    q_t, s, row_error, row_norm = quantise_rows(matrix, chunk=128)
+    np.testing.assert_array_equal(q_t, q.T)
+    np.testing.assert_array_equal(s, scale)
+    assert row_error == float(np.linalg.norm(error, axis=1).max())
+    assert row_norm == float(np.linalg.norm(matrix, axis=1).max())
