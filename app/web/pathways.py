@@ -12,7 +12,9 @@ credentials (the database session is bound to it).
   chosen (listed once a programme is chosen; htmx loads them on change, or the "Show its
   modules" button without JavaScript), the objective and how many paths;
 * ``GET /pathways/electives`` — the electives fieldset of a programme (htmx fragment);
-* ``POST /pathways`` — the answer under the form.
+* ``POST /pathways`` — the answer under the form: the paths to the chosen programme, or
+  (``action=stack``, as ``POST /v1/pathways/stack-into``) the programmes of the catalogue the
+  credentials stack into, by covered share, each with a link to plan its paths.
 """
 
 from __future__ import annotations
@@ -27,14 +29,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.api.schemas.pathways import plan_json
+from app.api.access import rule_for
+from app.api.schemas.pathways import plan_json, stack_json
 from app.core.errors import DomainError, NotFound
 from app.core.identity import Permission
 from app.core.pathways import Objective
 from app.services.pathways import MAX_HELD, HeldRef, PathwayService
 from app.web import transfer_view
 from app.web.deps import Officer, TransferDep, WebDbDep, like_api
-from app.web.errors import Problem, problem_of
+from app.web.errors import PageError, Problem, problem_of
 from app.web.i18n import N_
 from app.web.nav import NavItem, register
 from app.web.templating import is_htmx, render, translator
@@ -55,11 +58,14 @@ register(
 )
 
 Planner = Annotated[Officer, Depends(like_api("POST", "/v1/pathways"))]
+#: ``action=stack`` stands for this operation (the same rule as POST /v1/pathways today).
+STACK_RULE = rule_for("POST", "/v1/pathways/stack-into")
 
 MAX_ID = 64
 MAX_FILE = 2 * 1024 * 1024  # bytes per uploaded credential, as the API's body limit
 MAX_LIMIT = 10
 STORED_SHOWN = 100
+STACK_LIMIT = 10
 
 
 def _pathways(transfer: TransferDep) -> PathwayService:
@@ -135,6 +141,7 @@ def _page(
     choice: Choice,
     *,
     plan: dict[str, Any] | None = None,
+    stack: dict[str, Any] | None = None,
     problem: Problem | None = None,
 ) -> Response:
     return render(
@@ -146,8 +153,9 @@ def _page(
             "modules": _modules(db, service, choice.qualification_id),
             "choice": choice,
             "plan": plan,
+            "stack": stack,
             # who covers what, by title (the answer names held credentials by id)
-            "held_titles": {h["id"]: h["title"] for h in plan["held"]} if plan else {},
+            "held_titles": {h["id"]: h["title"] for h in (plan or stack or {}).get("held", ())},
             "problem": problem,
             "max_limit": MAX_LIMIT,
             "view": transfer_view,
@@ -215,6 +223,7 @@ async def plan(
     limit: Annotated[int, Form(ge=1, le=MAX_LIMIT)] = 3,
     use_catalogue: Annotated[str, Form(max_length=5)] = "",
     upload: Annotated[list[UploadFile] | None, File()] = None,
+    action: Annotated[str, Form(max_length=10)] = "plan",
 ) -> Response:
     tr = translator(request)
     choice = Choice(
@@ -236,7 +245,10 @@ async def plan(
             problem = Problem(422, title, detail, errors=[{"field": name, "detail": detail}])
             return _page(request, db, service, choice, problem=problem)
 
-        if not choice.qualification_id:
+        stacking = action == "stack"
+        if stacking and not officer.principal.can(STACK_RULE.permission):
+            raise PageError(403, tr("Not allowed"), tr("Your roles may not ask this."))
+        if not choice.qualification_id and not stacking:
             return refuse(
                 tr("Which qualification?"),
                 tr("Choose the programme the learner wants to complete."),
@@ -279,7 +291,16 @@ async def plan(
                 tr("At most %(n)d credentials at once.", n=MAX_HELD),
                 "held",
             )
+        if stacking and not refs:
+            return refuse(
+                tr("Which credentials?"),
+                tr("Tick or upload the learner's credentials first."),
+                "held",
+            )
         try:
+            if stacking:
+                stacked = service.stack(db, refs, limit=STACK_LIMIT)
+                return _page(request, db, service, choice, stack=stack_json(stacked))
             answer = service.plan(
                 db,
                 choice.qualification_id,

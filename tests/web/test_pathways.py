@@ -106,6 +106,17 @@ def test_covered_remaining_and_ranked_paths(
     expect(electives.get_by_label("Database Design I")).to_be_checked()
     check_page(page, "pathways-plan", docs=True)
 
+    # Which programmes would the same credentials stack into? (the uploaded file again)
+    page.get_by_label("Or upload credentials (plain JSON)").set_input_files(
+        str(tmp_path / "ethics.json")
+    )
+    page.get_by_role("button", name="Which programmes do they stack into?").click()
+    stacked = page.get_by_role("table", name="Best covered first")
+    row = stacked.get_by_role("row").filter(has=page.get_by_role("link", name=uppsala["title"]))
+    expect(row).to_contain_text("1DL002")
+    row.get_by_role("link", name=uppsala["title"]).click()
+    expect(page.get_by_label("Qualification or programme")).to_have_value(uppsala["id"])
+
 
 def test_a_file_that_is_not_a_credential_is_named(
     web: WebServer,
