@@ -142,7 +142,9 @@ class Module:
 
     ``level`` is a framework level when the institution publishes one (SCQF 11, NFQ 8); otherwise
     ``cycle`` and/or ``year`` (of study) place it. ``prerequisites`` are codes of other modules of
-    the same programme. ``status`` is ``None`` when the source does not say.
+    the same programme. ``status`` is ``None`` when the source does not say. ``description`` is
+    the module's description or aims as published (prose beside the outcomes; course-level
+    articulation reads it in its sparse channel).
     """
 
     code: str
@@ -159,6 +161,7 @@ class Module:
     cost: Cost | None = None
     language: str | None = None
     url: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,6 +637,7 @@ def module_to_dict(m: Module) -> dict[str, Any]:
         {
             "code": m.code,
             "title": m.title,
+            "description": m.description,
             "credits": _credits_dict(m.credits),
             "level": str(m.level) if m.level else None,
             "cycle": m.cycle.value if m.cycle else None,

@@ -430,10 +430,12 @@ class ArticulationService:
         stored = self.catalogue.get(session, qualification_id)
         programme = stored.programme
         modules, warnings = self.context.modules(programme)
-        if not any(m.outcomes for m in modules):
+        # A module's description (aims) is enough for the course-level ranking's sparse channel.
+        if not any(m.outcomes or m.description.strip() for m in modules):
             raise InvalidInput(
                 "qualification_id",
-                f"{programme.title!r} publishes no module learning outcomes to articulate against",
+                f"{programme.title!r} publishes no module learning outcomes or descriptions to "
+                "articulate against",
             )
         index = self.context.index_for(stored.content_hash, modules)
         sparse = self.context.sparse_for(stored.content_hash, modules)

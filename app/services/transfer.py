@@ -294,6 +294,7 @@ class TransferContext:
                 TargetModule(
                     code=m.code,
                     title=m.title,
+                    description=m.description or "",
                     outcomes=tuple(o for o in m.learning_outcomes if o.strip()),
                     credits_ects=credits,
                     eqf_level=module_eqf(self.registry, m, programme),
@@ -306,8 +307,8 @@ class TransferContext:
         silent = [m.code for m in out if not m.outcomes]
         if silent:
             warnings.append(
-                "module(s) without published learning outcomes cannot be matched: "
-                + ", ".join(silent)
+                "module(s) without published learning outcomes cannot be matched outcome by "
+                "outcome (only on their title and description): " + ", ".join(silent)
             )
         return tuple(out), warnings
 

@@ -338,6 +338,7 @@ def _to_row(
             code=m.code,
             code_key=module_key(m.code),
             title=m.title,
+            description=m.description,
             credits_value=m.credits.value if m.credits else None,
             credits_system=m.credits.system if m.credits else None,
             framework=m.level.framework if m.level else None,
@@ -379,6 +380,7 @@ def _module(m: ModuleRow) -> Module:
     return Module(
         code=m.code,
         title=m.title,
+        description=m.description,
         credits=_credits(m.credits_value, m.credits_system),
         level=_level(m.framework, m.level_code),
         cycle=Cycle(m.cycle) if m.cycle else None,

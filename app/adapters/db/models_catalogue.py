@@ -101,6 +101,8 @@ class ModuleRow(Base):
     code: Mapped[str] = mapped_column(String(100), nullable=False)
     code_key: Mapped[str] = mapped_column(String(100), nullable=False)  # module_key(code)
     title: Mapped[str] = mapped_column(Text, nullable=False)
+    # Description or aims as published (migration 0014); course-level articulation reads it.
+    description: Mapped[str | None] = mapped_column(Text)
     credits_value: Mapped[float | None] = mapped_column(Float)
     credits_system: Mapped[str | None] = mapped_column(String(20))
     framework: Mapped[str | None] = mapped_column(String(40))

@@ -116,6 +116,11 @@ class ModuleIn(_Model):
 
     code: Code = Field(description="Unique within the programme (compared case-insensitively)")
     title: Text
+    description: LongText | None = Field(
+        default=None,
+        description="Description or aims as published (prose); course-level articulation "
+        "reads it beside the title and outcomes",
+    )
     credits: CreditsIn | None = None
     level: str | None = Field(
         default=None,
@@ -382,6 +387,7 @@ def _module(
     return Module(
         code=m.code,
         title=m.title,
+        description=m.description or None,
         credits=_credits(m.credits),
         level=_level(m.level, resolver, base + "/level", issues, parent),
         cycle=Cycle(m.cycle) if m.cycle else None,
@@ -476,6 +482,7 @@ _PROGRAMME_COLUMNS: tuple[tuple[str, str], ...] = (
 _MODULE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("module_code", "/code"),
     ("module_title", "/title"),
+    ("module_description", "/description"),
     ("module_credits", "/credits/value"),
     ("module_credit_system", "/credits/system"),
     ("module_level", "/level"),

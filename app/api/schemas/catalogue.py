@@ -116,6 +116,9 @@ class WarningOut(BaseModel):
 class ModuleOut(BaseModel):
     code: str
     title: str
+    description: str | None = Field(
+        default=None, description="Description or aims as published (read by articulation)"
+    )
     credits: CreditsOut | None = None
     level: LevelRefOut | None = None
     cycle: str | None = None
@@ -135,6 +138,7 @@ class ModuleOut(BaseModel):
         return cls(
             code=m.code,
             title=m.title,
+            description=m.description,
             credits=CreditsOut.of(m.credits),
             level=LevelRefOut.of(m.level, level_label),
             cycle=m.cycle.value if m.cycle else None,

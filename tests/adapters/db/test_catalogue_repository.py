@@ -50,6 +50,7 @@ def programme(title: str = "MSc in Data Analytics", **kw: object) -> Programme:
                 "H9DAP",
                 "Database and Analytics Programming",
                 CreditValue(10, "ects"),
+                description="Data pipelines and the databases behind them.",
                 level=LevelKey("IE-NFQ", "9"),
                 semester="1",
                 learning_outcomes=("Analyse data pipelines.", "Evaluate database systems."),
@@ -117,6 +118,8 @@ def test_store_and_read_back_equal(factory: sessionmaker[Session]) -> None:
         stored = CatalogueRepository(session).get(pid)
         assert stored is not None
         assert stored.programme == replace(p, id=pid)
+        assert stored.programme.modules[0].description == p.modules[0].description
+        assert stored.programme.modules[1].description is None
         assert stored.content_hash == content_hash(p)
         assert content_hash(stored.programme) == stored.content_hash
         ids = CatalogueRepository(session).outcome_ids(pid)

@@ -19,7 +19,7 @@ from app.adapters.importers.catalogue import (
     render_schema,
     split_cell,
 )
-from app.core.catalogue import CatalogueInputError, content_hash
+from app.core.catalogue import CatalogueInputError, content_hash, module_to_dict
 from app.core.errors import PayloadTooLarge
 from app.core.types import LevelKey
 from app.services.catalogue import RegistryLevels
@@ -189,6 +189,35 @@ def test_csv_round_trip_gives_the_same_programmes(levels: RegistryLevels) -> Non
         content_hash(i.programme) for i in json_items
     ]
     assert [i.where for i in csv_items] == ["rows 2-4", "rows 5-7"]
+
+
+def test_module_description_read_from_json_and_csv_and_hashed(levels: RegistryLevels) -> None:
+    # A real module description (UofT St. George ANT334H1, 2016-17 calendar; see
+    # benchmarks/data/course_pairs/PROVENANCE.md).
+    aims = (
+        "Exploration of the development and maintenance of the human skeleton and dentition, "
+        "with emphasis on application to archaeological, forensic and biomedical sciences."
+    )
+    doc = programme()
+    doc["modules"][0]["description"] = "  " + aims + "  "
+    [item] = read_document(doc, levels)
+    assert item.programme.modules[0].description == aims  # stripped like every text
+    assert item.programme.modules[1].description is None
+    [plain] = read_document(programme(), levels)
+    # Part of the content (a changed description is a new version) ...
+    assert content_hash(item.programme) != content_hash(plain.programme)
+    # ... while a module without one serialises (and so hashes) as before the field existed.
+    assert "description" not in module_to_dict(plain.programme.modules[0])
+    text = programmes_to_csv([item.programme])
+    assert "module_description" in text.splitlines()[0]
+    [again] = read_csv(text, levels)
+    assert again.programme.modules[0].description == aims
+    assert content_hash(again.programme) == content_hash(item.programme)
+    too_long = programme()
+    too_long["modules"][0]["description"] = "x" * 20001
+    with pytest.raises(CatalogueInputError) as exc:
+        read_document(too_long, levels)
+    assert ("/modules/0/description", "invalid") in errors_of(exc.value)
 
 
 def test_csv_with_pipes_and_programme_cells_left_empty(levels: RegistryLevels) -> None:
