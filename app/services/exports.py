@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,11 @@ FRAMEWORK_FORMATS: dict[str, str] = {
 }
 
 
+_SKOS_CACHE: dict[tuple[str, tuple[str, ...] | None, str], str] = {}
+_SKOS_CACHE_SIZE = 128
+_SKOS_LOCK = threading.Lock()
+
+
 class ExportService:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
@@ -46,7 +52,17 @@ class ExportService:
                 fid = self.registry.index.framework(f, field="framework")
                 if fid not in ids:
                     ids.append(fid)
-        return skos.serialise(skos.skos_graph(self.registry.release, ids), media_type)
+        release = self.registry.release
+        key = (release.content_hash, tuple(ids) if ids is not None else None, media_type)
+        text = _SKOS_CACHE.get(key)
+        if text is None:
+            # rdflib takes ~0.1-0.3 s per framework; the release never changes in a process
+            text = skos.serialise(skos.skos_graph(release, ids), media_type)
+            with _SKOS_LOCK:
+                if len(_SKOS_CACHE) >= _SKOS_CACHE_SIZE:
+                    _SKOS_CACHE.pop(next(iter(_SKOS_CACHE)))
+                _SKOS_CACHE[key] = text
+        return text
 
     def framework_ctdl(self, framework: str) -> dict[str, Any]:
         fid = self.registry.index.framework(framework, field="framework")
