@@ -1,10 +1,11 @@
 """Benchmark: course-level articulation on real course pairs (``benchmarks/data/course_pairs``).
 
-47 University of Toronto Mississauga anthropology courses against the 41-module St. George
-anthropology catalogue, labelled from the university's own published exclusions (see
-PROVENANCE.md): 10 equivalent, 8 partial (a half course excluded by a full-year one), 29 none
-(no exclusion; many with look-alike titles or course numbers). Texts are titles and published
-descriptions; a description's sentences serve as its outcomes for the statement alignment.
+53 University of Toronto anthropology courses — 47 from Mississauga, 6 from Scarborough — against
+the 41-module St. George anthropology catalogue, labelled from the university's own published
+exclusions (see PROVENANCE.md): 10 equivalent, 11 partial (a half course excluded by a full-year
+one), 32 none (no exclusion; many with look-alike titles or course numbers). Texts are titles and
+published descriptions; a description's sentences serve as its outcomes for the statement
+alignment.
 
 The set is split once, deterministically: within each label, courses sorted by code alternate
 between the **calibration** half (weight and bar are chosen there) and the **held-out** half
@@ -54,7 +55,10 @@ from app.core.transfer.sparse import (  # noqa: E402
 )
 from app.core.transfer.types import ArticulationPolicy, Course, TargetModule  # noqa: E402
 
-DATA = ROOT / "benchmarks" / "data" / "course_pairs" / "uoft_anthropology.json"
+PAIRS = ROOT / "benchmarks" / "data" / "course_pairs"
+DATA = PAIRS / "uoft_anthropology.json"
+#: More incoming courses against the same catalogue (their file names it in ``catalogue_file``).
+EXTRA = (PAIRS / "uoft_anthropology_utsc.json",)
 _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[A-Z\"'(])")
 _HOURS = re.compile(r"\[[^\]]*\]")
 
@@ -91,9 +95,14 @@ def load() -> tuple[list[TargetModule], list[Pair]]:
         )
         for m in data["catalogue"]
     ]
+    incoming = list(data["courses"])
+    for extra in EXTRA:
+        more = json.loads(extra.read_text(encoding="utf-8"))
+        assert more["catalogue_file"] == DATA.name, extra
+        incoming += more["courses"]
     pairs: list[Pair] = []
     for label in ("equivalent", "partial", "none"):
-        rows = sorted((c for c in data["courses"] if c["label"] == label), key=lambda c: c["code"])
+        rows = sorted((c for c in incoming if c["label"] == label), key=lambda c: c["code"])
         for n, c in enumerate(rows):
             course = Course(
                 c["code"],
