@@ -1,0 +1,338 @@
+"""The case pages without a browser: roles, the four-eyes rule, stale reviews, organisations,
+CSRF, located upload errors, and the export equal to the API's (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.settings import PROJECT_ROOT, RecordSettings
+from app.web import case_view as view
+from tests.conftest import _backend_url, make_settings
+
+ELM_SIGNED = PROJECT_ROOT / "tests/data/credentials_interop/edc/elm_Sample-MC-Annex1-signed.jsonld"
+ELM_UNSIGNED = PROJECT_ROOT / "tests/data/credentials/elm/Sample-MC-Annex1-unsigned.jsonld"
+BULK_CSV = PROJECT_ROOT / "tests/data/credentials/plain/bulk.csv"
+ROLES = ("admin", "evaluator", "reviewer", "reader")
+
+
+@dataclass
+class Site:
+    app: Any
+    keys: dict[str, str]
+    other_key: str
+    clients: dict[str, TestClient]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    from app.api.main import create_app
+    from app.core.identity import Role
+    from app.services import identity
+
+    tmp = tmp_path_factory.mktemp("web-case")
+    settings = make_settings(
+        _backend_url(request.param, tmp_path_factory, "webcase"),
+        records=RecordSettings(
+            signing_key=tmp / "records-ed25519.pem", checkpoints_file=tmp / "records.jsonl"
+        ),
+    )
+    app = create_app(settings)
+    with TestClient(app):
+        keys = {}
+        with app.state.sessionmaker() as session:
+            for role in ROLES:
+                keys[role] = identity.create_key(
+                    session, "default", name=f"{role} person", roles=frozenset({Role(role)})
+                ).secret
+            other = identity.bootstrap(session, "other-centre", name="Other", key_name="Otto")
+            assert other is not None
+            session.commit()
+        yield Site(app, keys, other.secret, {})
+
+
+def signed_in(site: Site, who: str) -> TestClient:
+    """A browser-like client signed in through the sign-in form (cookie session)."""
+    if who not in site.clients:
+        client = TestClient(site.app, raise_server_exceptions=True)
+        form = client.get("/sign-in")
+        token = _csrf(form.text)
+        key = site.other_key if who == "other" else site.keys[who]
+        answer = client.post(
+            "/sign-in",
+            data={"csrf_token": token, "api_key": key, "next": "/"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        site.clients[who] = client
+    return site.clients[who]
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def token_of(client: TestClient) -> str:
+    return _csrf(client.get("/").text)
+
+
+def upload(client: TestClient, path: Path, **data: str) -> str:
+    answer = client.post(
+        "/cases/new",
+        data={"csrf_token": token_of(client), "format": "auto", **data},
+        files={"file": (path.name, path.read_bytes(), "application/ld+json")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    location: str = answer.headers["location"]
+    return location.rsplit("/", 1)[1]
+
+
+def recommend(client: TestClient, credential_id: str, **data: str) -> str:
+    answer = client.post(
+        f"/cases/credentials/{credential_id}/recommend",
+        data={"csrf_token": token_of(client), "target": "UK-RQF", "purpose": "employment", **data},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    location: str = answer.headers["location"]
+    return location.rsplit("/", 1)[1]
+
+
+def reviews_of(site: Site, record_id: str) -> list[dict[str, Any]]:
+    from app.adapters.db.tenancy import bind_organisation
+
+    with site.app.state.sessionmaker() as session:
+        bind_organisation(session, "default")
+        reviews: list[dict[str, Any]] = site.app.state.transfer.recognition.get(session, record_id)[
+            "reviews"
+        ]
+        return reviews
+
+
+@pytest.fixture(scope="module")
+def record_id(site: Site) -> str:
+    """A recommendation asked for by the evaluator, on the official unsigned ELM sample."""
+    evaluator = signed_in(site, "evaluator")
+    return recommend(evaluator, upload(evaluator, ELM_UNSIGNED))
+
+
+def test_pages_need_a_session_and_the_role_of_the_api_operation(site: Site, record_id: str) -> None:
+    anonymous = TestClient(site.app)
+    answer = anonymous.get(f"/cases/{record_id}", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/sign-in?next=/cases/{record_id}"
+    reader = signed_in(site, "reader")
+    listing = reader.get("/cases")
+    assert listing.status_code == 200
+    assert "Digital micro-credential creation" in listing.text
+    assert "/cases/new" not in listing.text  # no link a reader could only be refused on
+    assert reader.get(f"/cases/{record_id}").status_code == 200
+    assert reader.get("/cases/new").status_code == 403
+    refused = reader.post(
+        f"/cases/{record_id}/review",
+        data={"csrf_token": token_of(reader), "action": "confirm", "reason": "fine"},
+    )
+    assert refused.status_code == 403
+    assert "recognition:review" in refused.text  # the page names the missing permission
+    evaluator = signed_in(site, "evaluator")
+    assert "Reviewing needs the reviewer role" in evaluator.get(f"/cases/{record_id}").text
+    assert reviews_of(site, record_id) == []
+
+
+def test_a_form_without_the_csrf_token_changes_nothing(site: Site, record_id: str) -> None:
+    reviewer = signed_in(site, "reviewer")
+    answer = reviewer.post(f"/cases/{record_id}/review", data={"action": "confirm", "reason": "x"})
+    assert answer.status_code == 403
+    assert reviews_of(site, record_id) == []
+
+
+def test_whoever_asked_may_not_review_and_the_page_says_why(site: Site) -> None:
+    admin = signed_in(site, "admin")  # holds the reviewer's permission too
+    mine = recommend(admin, upload(admin, ELM_UNSIGNED), purpose="admission")
+    page = admin.get(f"/cases/{mine}")
+    assert "under the four-eyes rule another reviewer" in page.text
+    assert 'name="based_on"' not in page.text  # no review form for the author
+    version = re.search(r'id="record-hash"[^>]*>([0-9a-f]{64})<', page.text)
+    assert version is not None
+    answer = admin.post(
+        f"/cases/{mine}/review",
+        data={
+            "csrf_token": token_of(admin),
+            "action": "confirm",
+            "reason": "looks right",
+            "based_on": version.group(1),
+        },
+    )
+    assert answer.status_code == 403
+    assert "Review refused" in answer.text
+    assert "Four-eyes rule" in answer.text and "may not also review it" in answer.text
+    assert reviews_of(site, mine) == []
+
+
+def test_a_review_names_its_version_and_a_stale_one_is_refused(site: Site, record_id: str) -> None:
+    reviewer = signed_in(site, "reviewer")
+    page = reviewer.get(f"/cases/{record_id}").text
+    found = re.search(r'name="based_on" value="([0-9a-f]{64})"', page)
+    assert found is not None
+    seen = found.group(1)
+    token = token_of(reviewer)
+    missing_outcome = reviewer.post(
+        f"/cases/{record_id}/review",
+        data={"csrf_token": token, "action": "amend", "reason": "QA checked", "based_on": seen},
+    )
+    assert missing_outcome.status_code == 422
+    assert 'href="#field-outcome"' in missing_outcome.text
+    assert reviews_of(site, record_id) == []
+    first = reviewer.post(
+        f"/cases/{record_id}/review",
+        data={
+            "csrf_token": token,
+            "action": "amend",
+            "outcome": "partial",
+            "reason": "QA checked with the awarding body",
+            "conditions": "Complete the module's assessment\n\nSubmit the transcript",
+            "based_on": seen,
+        },
+        follow_redirects=False,
+    )
+    assert first.status_code == 303
+    stale = reviewer.post(
+        f"/cases/{record_id}/review",
+        data={"csrf_token": token, "action": "confirm", "reason": "agreed", "based_on": seen},
+    )
+    assert stale.status_code == 409
+    assert "The record changed since you opened it" in stale.text
+    stored = reviews_of(site, record_id)
+    assert [(r["action"], r["outcome"]) for r in stored] == [("amend", "partial")]
+    assert stored[0]["conditions"] == ["Complete the module's assessment", "Submit the transcript"]
+    assert stored[0]["reviewer"].startswith("key:")  # the principal, not a typed name
+    letter = reviewer.get(f"/cases/{record_id}/letter").text
+    assert "Partial recognition" in letter and "Submit the transcript" in letter
+    assert 'id="draft"' not in letter
+
+
+def test_another_organisation_sees_nothing_of_the_case(site: Site, record_id: str) -> None:
+    other = signed_in(site, "other")
+    for path in (
+        f"/cases/{record_id}",
+        f"/cases/{record_id}/letter",
+        f"/cases/{record_id}/verify",
+        f"/cases/{record_id}/export",
+    ):
+        assert other.get(path).status_code == 404, path
+    assert "Digital micro-credential creation" not in other.get("/cases").text
+
+
+def test_the_export_and_the_verification_are_the_api_s(site: Site, record_id: str) -> None:
+    reader = signed_in(site, "reader")
+    page = reader.get(f"/cases/{record_id}/export")
+    assert page.headers["content-disposition"] == (
+        f'attachment; filename="recognition-{record_id}.json"'
+    )
+    api = TestClient(site.app, headers={"X-API-Key": site.keys["reader"]})
+    assert page.json() == api.get(f"/v1/recognitions/{record_id}/export").json()
+    checked = api.get(f"/v1/recognitions/{record_id}/verify").json()
+    verify = reader.get(f"/cases/verify?record={record_id}")
+    assert verify.status_code == 200
+    assert f'id="checked-links">{checked["checked_links"]}<' in verify.text
+    assert checked["valid"] is True and "The record and its reviews are as they were" in verify.text
+    assert reader.get("/cases/verify?record=").status_code == 422
+    assert reader.get("/cases/verify?record=" + "0" * 36).status_code == 404
+
+
+def test_upload_problems_are_shown_at_the_field(site: Site) -> None:
+    evaluator = signed_in(site, "evaluator")
+    token = token_of(evaluator)
+    empty = evaluator.post("/cases/new", data={"csrf_token": token, "document": "  "})
+    assert empty.status_code == 422
+    assert 'aria-invalid="true"' in empty.text
+    broken = evaluator.post("/cases/new", data={"csrf_token": token, "document": "{not json"})
+    assert broken.status_code == 422
+    assert "not valid JSON" in broken.text
+    assert "{not json" in broken.text  # the pasted text is kept for correction
+    rows = evaluator.post(
+        "/cases/new",
+        data={"csrf_token": token, "format": "auto"},
+        files={"file": ("bulk.csv", BULK_CSV.read_bytes(), "text/csv")},
+    )
+    assert rows.status_code == 200
+    assert rows.text.count('href="/cases/credentials/') == 2
+    assert rows.text.count("not read") == 1  # the broken row, with its line
+
+
+def test_recommend_problems_name_the_field(site: Site) -> None:
+    evaluator = signed_in(site, "evaluator")
+    credential = upload(evaluator, ELM_SIGNED)
+    token = token_of(evaluator)
+    for data, field in (
+        ({"target": "", "qualification_id": ""}, "target"),
+        ({"target": "NOPE"}, "target"),
+        ({"target": "EQF", "as_of": "31/12/2024"}, "as_of"),
+    ):
+        answer = evaluator.post(
+            f"/cases/credentials/{credential}/recommend",
+            data={"csrf_token": token, "purpose": "employment", **data},
+        )
+        assert answer.status_code in (404, 422), data
+        assert f'href="#field-{field}"' in answer.text, data
+
+
+# --- the view helpers ---------------------------------------------------------------------------
+
+
+def test_the_seal_reads_the_importer_s_verdict() -> None:
+    def proof(signed: bool, valid: bool | None) -> dict[str, Any]:
+        return {
+            "proof": {
+                "signed": signed,
+                "type": "JWS (RS256)",
+                "verification": {"valid": valid, "trust": "not_established", "reasons": ["r"]},
+            }
+        }
+
+    assert view.seal(proof(True, True)).status == "valid"
+    assert view.seal(proof(True, False)).status == "invalid"
+    assert view.seal(proof(True, None)).label == "not checked"
+    assert view.seal(proof(False, None)).status == "unsigned"
+    assert view.seal({}).status == "unsigned"
+    assert view.seal(proof(True, True)).trust_label == "signer trust not established"
+
+
+def test_elements_come_in_the_convention_s_order_and_the_decision_is_the_last_review() -> None:
+    record: dict[str, Any] = {
+        "outcome": "conditional",
+        "conditions": ["bridge 3 ECTS"],
+        "elements": {
+            key: {"finding": key, "substantial": None if key == "quality" else False}
+            for key in ("learning_outcomes", "quality", "level", "profile", "workload")
+        },
+        "reviews": [],
+    }
+    shown = view.elements(record)
+    assert [e.key for e in shown] == [
+        "level",
+        "workload",
+        "quality",
+        "profile",
+        "learning_outcomes",
+    ]
+    assert shown[2].verdict == "cannot be assessed"
+    assert view.decision(record).reviewed is False
+    record["reviews"] = [{"action": "confirm", "outcome": "conditional", "conditions": []}]
+    assert view.decision(record).conditions == ("bridge 3 ECTS",)  # confirmed as recommended
+    record["reviews"].append({"action": "amend", "outcome": "full", "conditions": []})
+    assert (view.decision(record).outcome, view.decision(record).conditions) == ("full", ())
+    assert view.conditions_from_text(" a \n\n b\n") == ("a", "b")
