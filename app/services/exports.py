@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from app.adapters.exports import ctdl, open_badges, skos
+from app.adapters.exports import ctdl, open_badges
 from app.adapters.exports.open_badges import LevelFact
 from app.adapters.importers.catalogue import ImportedProgramme
 from app.adapters.importers.elm_loq import read_loq
@@ -26,9 +26,9 @@ from app.services.registry import Registry
 
 #: Formats of the framework export, by name (``?format=``) → media type.
 FRAMEWORK_FORMATS: dict[str, str] = {
-    "turtle": skos.TURTLE,
-    "jsonld": skos.JSON_LD,
-    "ctdl": ctdl.JSON_LD,
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+    "ctdl": "application/ld+json",
 }
 
 
@@ -45,6 +45,9 @@ class ExportService:
 
     def frameworks_skos(self, frameworks: list[str] | None, media_type: str) -> str:
         """SKOS of the given frameworks (any identifier form; None: every framework)."""
+        # rdflib is imported by the first SKOS export, not at start-up (~0.2 s of every start)
+        from app.adapters.exports import skos
+
         ids = None
         if frameworks is not None:
             ids = []

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from app.adapters.exports import skos
 from app.adapters.importers.safety import ImportLimits, parse_json_bytes
 from app.api.auth import PrincipalDep
 from app.api.deps import RegistryDep, SessionDep, SettingsDep, TransferDep
@@ -46,6 +45,7 @@ RdfFormat = Literal["turtle", "jsonld"]
 FrameworkFormat = Literal["turtle", "jsonld", "ctdl"]
 
 _LD = "application/ld+json"
+_TURTLE = "text/turtle"
 NOT_ACCEPTABLE = ProblemType(406, "not-acceptable", "Not acceptable")
 
 
@@ -55,8 +55,8 @@ def _negotiated(fmt: str | None, accept: str | None, allowed: tuple[str, ...]) -
         return FRAMEWORK_FORMATS[fmt]
     for part in (accept or "").split(","):
         media = part.split(";", 1)[0].strip().casefold()
-        if media == skos.TURTLE:
-            return skos.TURTLE
+        if media == _TURTLE:
+            return _TURTLE
         if media in (_LD, "application/json"):
             return _LD
     if accept and not any(
@@ -66,7 +66,7 @@ def _negotiated(fmt: str | None, accept: str | None, allowed: tuple[str, ...]) -
             NOT_ACCEPTABLE,
             f"Accept {accept[:200]!r}: this export is served as {', '.join(allowed)}",
         )
-    return skos.TURTLE
+    return _TURTLE
 
 
 def _document(body: Any, name: str) -> Response:
@@ -78,7 +78,7 @@ def _document(body: Any, name: str) -> Response:
 
 
 def _rdf(text: str, media_type: str, name: str) -> Response:
-    suffix = "ttl" if media_type == skos.TURTLE else "jsonld"
+    suffix = "ttl" if media_type == _TURTLE else "jsonld"
     return Response(
         content=text,
         media_type=media_type,
@@ -90,7 +90,7 @@ _RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "SKOS (Turtle or JSON-LD), or CTDL JSON-LD with format=ctdl",
         "content": {
-            skos.TURTLE: {"schema": {"type": "string"}},
+            _TURTLE: {"schema": {"type": "string"}},
             _LD: {"schema": {"type": "object"}},
         },
     },
@@ -116,7 +116,7 @@ def export_frameworks(
     format: Annotated[RdfFormat | None, Query(description="Overrides Accept")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    media = _negotiated(format, accept, (skos.TURTLE, _LD))
+    media = _negotiated(format, accept, (_TURTLE, _LD))
     wanted = [f.strip() for f in frameworks.split(",") if f.strip()] if frameworks else None
     return _rdf(service.frameworks_skos(wanted, media), media, "frameworks")
 
@@ -137,7 +137,7 @@ def export_framework(
     if format == "ctdl":
         document = service.framework_ctdl(framework)
         return _document(document, f"{document['@graph'][0]['pss:identifier']}.ctdl")
-    media = _negotiated(format, accept, (skos.TURTLE, _LD))
+    media = _negotiated(format, accept, (_TURTLE, _LD))
     fid = service.registry.index.framework(framework, field="framework")
     return _rdf(service.frameworks_skos([fid], media), media, fid)
 
