@@ -23,8 +23,10 @@ from app.core.types import (
     Framework,
     Level,
     LevelEdge,
+    LevelMatch,
     MatchType,
     NotComparableReason,
+    Source,
 )
 from app.services.registry import Registry
 from app.web.deps import Officer, RegistryDep, like_api
@@ -81,8 +83,8 @@ RELATION_TEXT = {
 }
 REASON_TEXT = {
     NotComparableReason.NOT_REFERENCED: N_(
-        "One of the two frameworks is not referenced to the EQF and no crosswalk links them: "
-        "there is no recorded path, and none is guessed."
+        "Not referenced to the EQF (the level or its framework), and no crosswalk links it to "
+        "the target: there is no recorded path, and none is guessed."
     ),
     NotComparableReason.NO_COMPARABLE_LEVEL: N_(
         "No level of the target framework is linked to this level by a recorded mapping."
@@ -172,6 +174,15 @@ def _safe_framework(registry: Registry, identifier: str) -> Framework | None:
         return None
 
 
+def _sources(match: LevelMatch) -> list[Source]:
+    """The sources along a match's path, each once, in path order."""
+    seen: dict[tuple[str, str], Source] = {}
+    for step in match.steps:
+        for source in step.sources:
+            seen.setdefault((source.id, source.title), source)
+    return list(seen.values())
+
+
 def _eqf_of(registry: Registry, level: Level, as_of: dt.date | None) -> list[LevelEdge]:
     if level.framework == EQF_ID:
         return []
@@ -236,7 +247,7 @@ def compare_page(
         "source_framework": registry.framework(source_level.framework) if source_level else None,
         "source_eqf": _eqf_of(registry, source_level, date) if source_level else [],
         "matches": [
-            {"match": m, "view": LevelView.of(m.level, date)}
+            {"match": m, "view": LevelView.of(m.level, date), "sources": _sources(m)}
             for m in (comparison.matches if comparison else ())
         ],
         "reason_text": (

@@ -74,6 +74,11 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def _parents(path: str) -> list[str]:
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[:n]) for n in range(2, len(parts))]
+
+
 def render(
     request: Request,
     template: str,
@@ -85,13 +90,20 @@ def render(
     """Render ``template`` (a path under app/web/templates) as the answer to ``request``."""
     locale = locale_of(request)
     officer = getattr(request.state, "officer", None)
+    nav = visible_nav(officer.principal if officer is not None else None)
     values: dict[str, Any] = {
         "request": request,
         "officer": officer,
         "principal": officer.principal if officer is not None else None,
         "csrf_token": officer.csrf_token if officer is not None else "",
-        "nav": visible_nav(officer.principal if officer is not None else None),
+        "nav": nav,
         "current_path": request.url.path,
+        # the entry the page belongs to: the longest path that is this page or a parent of it
+        "current_nav": max(
+            (i.path for i in nav if request.url.path in (i.path, *_parents(request.url.path))),
+            key=len,
+            default="/" if request.url.path == "/" else "",
+        ),
         "lang": locale,
         "htmx": is_htmx(request),
         "problem": None,

@@ -3,7 +3,8 @@
 * :func:`sign_in` — fill the sign-in form with an API key, as an officer would.
 * :func:`audit` — inject the vendored axe-core and fail on any serious or critical WCAG 2.1
   A/AA violation, naming the rule and the elements.
-* :func:`screenshot` — save ``build/screenshots/<name>.png``; with ``docs=True`` and
+* :func:`screenshot` — save ``build/screenshots/<name>.png`` (the viewport; ``full_page=True``
+  for the whole page); with ``docs=True`` and
   ``PASSERELLE_DOCS_SCREENSHOTS=1`` also ``docs/screenshots/<name>.png`` (README pictures).
 * :func:`check_page` — both, the usual last line of a test.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ SCREENSHOTS = PROJECT_ROOT / "build" / "screenshots"
 DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
+DOCS_MAX_HEIGHT = 1600
 
 
 def sign_in(page: Page, base_url: str, api_key: str, next_path: str = "/") -> None:
@@ -40,7 +41,8 @@ def audit(page: Page) -> list[dict[str, Any]]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        "async (tags) => await axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_TAGS,
     )
     violations: list[dict[str, Any]] = result["violations"]
@@ -65,13 +67,21 @@ def audit(page: Page) -> list[dict[str, Any]]:
     return violations
 
 
-def screenshot(page: Page, name: str, *, docs: bool = False, full_page: bool = True) -> Path:
+def screenshot(page: Page, name: str, *, docs: bool = False, full_page: bool = False) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
     if docs and os.environ.get("PASSERELLE_DOCS_SCREENSHOTS") == "1":
+        # README pictures: the top of the page (at most DOCS_MAX_HEIGHT px), to keep them small
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+        size = page.viewport_size or {"width": 1280, "height": 800}
+        height = min(DOCS_MAX_HEIGHT, page.evaluate("() => document.documentElement.scrollHeight"))
+        page.screenshot(
+            path=str(DOCS_SCREENSHOTS / path.name),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": size["width"], "height": height},
+            animations="disabled",
+        )
     return path
 
 
