@@ -160,3 +160,13 @@ def test_transfer_value_profiles_have_what_the_registry_requires() -> None:
     assert ctdl.problems(document) == [
         "/@graph/0: ceterms:TransferValueProfile without ceterms:ownedBy"
     ]
+
+
+def test_a_recorded_crosswalk_as_an_alignment_map(service: ExportService) -> None:
+    document = service.alignment_map("IE-NFQ", "UK-SCT-SCQF", basis="recorded")
+    assert ctdl.problems(document) == []
+    parts = document["@graph"][0]["ceterms:hasPart"]
+    matched = [p for p in parts if p["ceterms:alignmentType"] != ctdl.NO_MATCH]
+    assert len(matched) == 13  # the UK–Ireland comparison's 13 IE-NFQ → SCQF edges
+    assert {p["pss:edgeKind"] for p in matched} == {"crosswalk"}
+    assert all(p["ceterms:source"] for p in matched)

@@ -97,3 +97,28 @@ def test_a_missing_confidence_is_refused(release: Release) -> None:
     g.remove((axiom, skos.SSSOM.confidence, None))
     with pytest.raises(skos.SkosReadError, match="confidence"):
         skos.read_graph(g)
+
+
+def test_skos_integrity_conditions(release: Release) -> None:
+    """W3C SKOS Reference integrity conditions that the export can break: S14 (one prefLabel
+    per language per concept), S46 (exactMatch disjoint with broadMatch and relatedMatch), and
+    every concept in a scheme."""
+    g = skos.skos_graph(release)
+    for concept in g.subjects(RDF.type, SKOS.Concept):
+        labels = list(g.objects(concept, SKOS.prefLabel))
+        assert len({(lb.language if isinstance(lb, Literal) else None) for lb in labels}) == len(
+            labels
+        ), concept
+        assert g.value(concept, SKOS.inScheme) is not None, concept
+    for s, _, o in g.triples((None, SKOS.exactMatch, None)):
+        assert (s, SKOS.broadMatch, o) not in g and (s, SKOS.relatedMatch, o) not in g
+
+
+def test_crosswalk_edges_are_exported_with_their_kind(release: Release) -> None:
+    text = skos.serialise(skos.skos_graph(release, ["IE-NFQ"]), skos.TURTLE)
+    _, edges = skos.read_graph(skos.parse(text, skos.TURTLE))
+    crosswalk = {e for e in edges if e.kind is EdgeKind.CROSSWALK}
+    expected = {
+        e for e in release.edges if e.kind is EdgeKind.CROSSWALK and e.source.framework == "IE-NFQ"
+    }
+    assert crosswalk == expected and len(expected) == 35  # to RQF, CQFW and SCQF
