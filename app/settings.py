@@ -160,6 +160,35 @@ class AuthSettings(BaseModel):
         return self
 
 
+class JobSettings(BaseModel):
+    """Batch jobs (env ``PASSERELLE_JOBS__<FIELD>``; docs/jobs.md).
+
+    ``runner``: ``auto`` = Procrastinate on PostgreSQL, a thread in the API process on SQLite;
+    ``in_process`` / ``procrastinate`` demand one. ``worker_in_api``: on PostgreSQL the API
+    process also runs one Procrastinate worker (off in a fleet, where ``passerelle worker``
+    processes do the work). A job's items are cut into chunks of ``chunk_size``; chunk ``c``
+    belongs to lane ``c % lanes`` (lanes of one organisation run in parallel); a lane's turn
+    lasts about ``turn_seconds`` before it goes to the back of the queue (fair turns).
+    """
+
+    runner: Literal["auto", "in_process", "procrastinate"] = "auto"
+    worker_in_api: bool = True
+    chunk_size: int = Field(default=25, ge=1, le=1000)
+    lanes: int = Field(default=2, ge=1, le=64)
+    turn_seconds: float = Field(default=2.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    poll_seconds: float = Field(
+        default=5.0, gt=0, description="fallback poll of the queue (LISTEN/NOTIFY wakes first)"
+    )
+    heartbeat_seconds: float = Field(default=10.0, gt=0)
+    stalled_seconds: float = Field(
+        default=30.0, gt=0, description="a worker silent this long is dead: its turns are retried"
+    )
+    sweep_seconds: int = Field(
+        default=30, ge=1, le=59, description="how often one worker looks for dead workers' turns"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PASSERELLE_", env_nested_delimiter="__", extra="ignore"
@@ -195,6 +224,7 @@ class Settings(BaseSettings):
         default_factory=list, description="origins allowed cross-site (CORS); none by default"
     )
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
 
     @field_validator("database_url")
     @classmethod

@@ -1,11 +1,11 @@
 """Batch jobs of two organisations on one worker: how long the small one waits (issue 12).
 
 Organisation A submits a large articulation batch, then organisation B a small one. Printed:
-when B's job and A's job are done, counted from A's submission, with fair scheduling (the job
-worker's default time slice: B's job runs after at most one slice of A's) and without it (a
-slice longer than the run: the first-come, first-served queue of before). In process, over
-HTTP with the FastAPI test client, SQLite in a temporary directory, the deterministic fake
-embedder (what is measured is the queue, not the model), rate limits off.
+when B's job and A's job are done, counted from A's submission, with fair turns (the default
+``jobs.turn_seconds``: B's job runs after at most one turn of A's) and without them (a turn
+longer than the run: first come, first served). In process (the in-process runner of SQLite,
+docs/jobs.md), over HTTP with the FastAPI test client, SQLite in a temporary directory, the fake
+deterministic embedder (what is measured is the queue, not the model), rate limits off.
 
     python benchmarks/batch_fairness.py [--courses 2500] [--small 10]
 """
@@ -13,7 +13,6 @@ embedder (what is measured is the queue, not the model), rate limits off.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import tempfile
 import time
@@ -55,11 +54,9 @@ def run(workdir: Path, courses: int, small: int, fair: bool) -> tuple[float, flo
         rate_limits=RateLimitSettings(enabled=False),
     )
     app = create_app(settings)
-    app.state.jobs_poll_seconds = 0.05
     with TestClient(app):
-        worker = app.state.job_worker
-        if not fair:
-            worker.fair_slice = dt.timedelta(days=1)
+        if not fair:  # a turn longer than the run: first come, first served
+            app.state.job_runner.executor.turn_seconds = 86400.0
         clients: dict[str, TestClient] = {}
         targets: dict[str, str] = {}
         for org in ("org-a", "org-b"):
@@ -104,7 +101,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="passerelle-fairness-") as tmp:
         for fair in (False, True):
             b_done, a_done = run(Path(tmp), args.courses, args.small, fair)
-            mode = "fair (2 s slice)  " if fair else "first come, first served"
+            mode = "fair (2 s turns)   " if fair else "first come, first served"
             print(
                 f"{mode}: B's {args.small}-course job done after {b_done:6.1f} s; "
                 f"A's {args.courses}-course job after {a_done:6.1f} s"

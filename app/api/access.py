@@ -73,6 +73,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/v1/articulations"): Rule("articulation", P.TRANSFER_RUN),
     ("POST", "/v1/batch/articulations"): Rule("articulation", P.TRANSFER_RUN),
+    ("GET", "/v1/jobs"): Rule("articulation", P.TENANT_READ),
+    ("POST", "/v1/jobs/{job_id}/cancel"): Rule("articulation", P.TRANSFER_RUN),
     ("GET", "/v1/jobs/{job_id}"): Rule("articulation", P.TENANT_READ),
     ("GET", "/v1/jobs/{job_id}/results"): Rule("articulation", P.TENANT_READ),
     ("GET", "/v1/exports/jobs/{job_id}/transfer-values"): Rule("articulation", P.TENANT_READ),

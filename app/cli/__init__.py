@@ -16,6 +16,7 @@ from app.cli import (
     data,
     exports,
     frameworks,
+    jobs,
     outcomes,
     recognition,
     server,
@@ -43,7 +44,7 @@ def _organisation(
     # request's own, and a process-wide organisation there would hide a forgotten binding.
     from app.adapters.db.tenancy import set_process_organisation
 
-    if ctx.invoked_subcommand != "serve":
+    if ctx.invoked_subcommand not in ("serve", "worker"):  # a worker binds each job's own
         set_process_organisation(organisation)
 
 
@@ -56,6 +57,7 @@ _AREAS = [
     catalogue,
     recognition,
     articulation,
+    jobs,
     auth,
     exports,
 ]

@@ -1,4 +1,4 @@
-"""``passerelle articulate FILE --qualification ID`` and ``passerelle jobs show ID``.
+"""``passerelle articulate FILE --qualification ID`` (``passerelle jobs``: ``app/cli/jobs.py``).
 
 ``articulate`` takes a JSON or CSV file of incoming courses (the body of ``POST
 /v1/batch/articulations``; ``docs/credit-transfer.md``). By default it runs the batch in this
@@ -129,14 +129,14 @@ def _remote(
     job = _http("POST", f"{base}/v1/batch/articulations?{query}", path.read_bytes(), media)
     with _progress(as_json) as bar:
         task = bar.add_task(f"job {job['id'][:8]}", total=job["progress"]["total"])
-        while job["status"] not in ("done", "failed"):
+        while job["status"] not in ("done", "failed", "cancelled"):
             time.sleep(poll)
             job = _http("GET", f"{base}/v1/jobs/{job['id']}")
             progress = job["progress"]
             bar.update(task, completed=progress["done"] + progress["failed"])
         bar.update(task, completed=job["progress"]["total"])
-    if job["status"] == "failed":
-        err_console.print(f"[red]job failed:[/red] {job['error']}")
+    if job["status"] in ("failed", "cancelled"):
+        err_console.print(f"[red]job {job['status']}:[/red] {job['error'] or ''}")
         raise typer.Exit(1)
     payload = _http("GET", f"{base}/v1/jobs/{job['id']}/results")
     payload.pop("job", None)
@@ -170,12 +170,19 @@ def _run_local(
     chunk: int,
 ) -> None:
     from app.adapters.db.session import session_scope
+    from app.adapters.db.tenancy import organisation_of
     from app.services.articulation import BatchInputError
-    from app.services.jobs import JobWorker
+    from app.services.jobs import JobService, make_executor
 
     try:
-        with session_scope(ready.sessionmaker) as session:
-            job, created = service.submit(session, qualification, incoming)
+        with ready.sessionmaker() as probe:
+            organisation = organisation_of(probe)  # --organisation
+        # --chunk: how a new job is cut (a job submitted before keeps its chunks)
+        shape = settings().jobs.model_copy(update={"chunk_size": chunk})
+        jobs = JobService(ready.sessionmaker, None, shape)
+        job, created = jobs.submit(
+            organisation, lambda session: service.submit(session, qualification, incoming)
+        )
         if not created:
             err_console.print(f"the same batch was submitted before: job {job['id']}")
         with _progress(as_json) as bar:
@@ -185,23 +192,15 @@ def _run_local(
             def moved(_: str, finished: int, total: int) -> None:
                 bar.update(task, completed=finished, total=total)
 
-            worker = JobWorker(
-                ready.sessionmaker, [service.handler()], chunk_size=chunk, on_progress=moved
+            executor = make_executor(
+                ready.sessionmaker, [service.handler()], shape, on_progress=moved
             )
-            if (
-                job["status"] not in ("done", "failed")
-                and worker.run_once(job_id=job["id"]) is None
-            ):
-                err_console.print(
-                    f"job {job['id']} is being run by another worker (its lease has not "
-                    "expired); follow it with `passerelle jobs show`"
-                )
-                raise typer.Exit(1)
+            executor.drain(organisation, job["id"])
         with session_scope(ready.sessionmaker) as session:
             payload = service.results(session, job["id"])
         job = payload.pop("job")
-        if job["status"] == "failed":
-            err_console.print(f"[red]job failed:[/red] {job['error']}")
+        if job["status"] in ("failed", "cancelled"):
+            err_console.print(f"[red]job {job['status']}:[/red] {job['error'] or ''}")
             raise typer.Exit(1)
         _finish(payload, job, out, as_json)
     except BatchInputError as exc:
@@ -251,43 +250,3 @@ def register(app: typer.Typer) -> None:
             _remote(server, file, target, out, as_json, poll)
         else:
             _local(file, target, out, as_json, chunk)
-
-    jobs = typer.Typer(help="Batch jobs (articulation).", no_args_is_help=True)
-    app.add_typer(jobs, name="jobs")
-
-    @jobs.command("show")
-    def show(
-        job_id: Annotated[str, typer.Argument(help="Job id")],
-        server: Annotated[str | None, typer.Option(help="Ask this running service")] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        """A job's status and progress."""
-        if server:
-            job = _http("GET", f"{server.rstrip('/')}/v1/jobs/{job_id}")
-        else:
-            from app.adapters.db.session import session_scope
-            from app.services.jobs import get_job, job_json
-            from app.services.startup import prepare
-
-            ready = prepare(settings())
-            try:
-                with session_scope(ready.sessionmaker) as session:
-                    job = job_json(get_job(session, job_id))
-            except DomainError as exc:
-                err_console.print(f"[red]error:[/red] {exc.message}")
-                raise typer.Exit(2) from exc
-            finally:
-                ready.engine.dispose()
-        if as_json:
-            print_json(job)
-            return
-        p = job["progress"]
-        console.print(
-            f"job {job['id']} ({job['kind']}): [bold]{job['status']}[/bold], "
-            f"{p['done']} done, {p['failed']} failed of {p['total']} ({p['percent']:.0f}%)"
-        )
-        for label in ("created_at", "started_at", "finished_at", "updated_at"):
-            if job.get(label):
-                console.print(f"  {label.replace('_', ' ')}: {job[label]}")
-        if job.get("error"):
-            console.print(f"  [red]error:[/red] {job['error']}")

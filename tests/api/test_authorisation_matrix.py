@@ -239,6 +239,15 @@ CASES = [
         ok=(200, 202),
         names_own=True,
     ),
+    Case("GET", "/v1/jobs", lambda w: "/v1/jobs", lists="job"),
+    # the world's job is done: an allowed caller is told it cannot be cancelled any more
+    Case(
+        "POST",
+        "/v1/jobs/{job_id}/cancel",
+        lambda w: f"/v1/jobs/{w.job}/cancel",
+        ok=(409,),
+        names_own=True,
+    ),
     Case("GET", "/v1/jobs/{job_id}", lambda w: f"/v1/jobs/{w.job}", names_own=True),
     Case("GET", "/v1/jobs/{job_id}/results", lambda w: f"/v1/jobs/{w.job}/results", names_own=True),
     Case(

@@ -1,19 +1,20 @@
-"""Every query on ``job`` and ``job_item``: create (idempotent), claim with a lease, record
-progress, finish.
+"""Every query on ``job`` and ``job_item``: create (idempotent), what is left to do per
+organisation and lane, record a chunk's results once, finish, cancel, list.
 
-Claiming is the only contended operation. A job can be claimed when it is ``queued``, or
-``running`` with an expired lease (its worker died or stalled):
+No query here claims or leases anything: who runs what is the task engine's business
+(Procrastinate's locks on PostgreSQL, one thread on SQLite; ``app/services/jobs.py``). What this
+module guarantees is that the *recorded* state is right whatever the engine does — if a chunk is
+run twice (a worker killed after computing it, a CLI run beside a worker), its items are recorded
+and counted once:
 
-* PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` picks a job no other transaction is claiming,
-  then it is updated in the same transaction;
-* SQLite (no row locks; writers are serialised by the database lock): a conditional ``UPDATE …
-  WHERE id = ? AND (status = 'queued' OR lease expired)``; the worker whose update touched the
-  row has it.
+* an item's results are written by ``UPDATE job_item … WHERE status = 'queued'``, and only the
+  rows that update touched are added to the job's counters, in the same transaction;
+* results are written only while the job is active (``queued`` or ``running``): a cancelled,
+  failed or finished job takes nothing more;
+* a job is finished by ``UPDATE job … WHERE status IN ('queued', 'running')``: one winner.
 
-Every later write of the worker is conditional on still holding the lease
-(``lease_owner = me``), in the same transaction as the items it records, so a worker that lost
-its lease cannot record anything, and an item already done is never counted twice
-(``UPDATE job_item … WHERE status = 'queued'``). The repository flushes; the caller commits.
+Chunk ``c`` of a job holds the items with ``seq // chunk_size == c``; it belongs to lane
+``c % lanes``. The repository flushes; the caller commits.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.adapters.db.models_jobs import JobItemRow, JobRow
 from app.adapters.db.tenancy import organisation_of
@@ -36,6 +37,11 @@ QUEUED = "queued"
 RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
+CANCELLED = "cancelled"
+ACTIVE = (QUEUED, RUNNING)
+STATUSES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
+DEFAULT_CHUNK_SIZE = 25
+DEFAULT_LANES = 2
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -52,14 +58,30 @@ class ItemOutcome:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """What a lane does next: ``items`` of ``job`` (empty: every item is recorded, the job only
+    needs finishing)."""
+
+    job: JobRow
+    number: int
+    items: list[JobItemRow]
+
+
 def _rowcount(result: Any) -> int:
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
 
+def _lane_of(seq: Any) -> Any:
+    """The lane of an item, in SQL (integer division and modulo agree on SQLite and PostgreSQL
+    for the non-negative integers stored here)."""
+    return (seq // JobRow.chunk_size) % JobRow.lanes
+
+
 class JobRepository:
-    """Jobs of one organisation for callers (``find``, ``create``, ``get``, ``list``: the
-    organisation given, else the session's — see ``tenancy``), and the worker's operations by
-    job id (claim, lease, record, finish), which serve every organisation's queue."""
+    """Jobs of one organisation (the one given, else the session's — see ``tenancy``) for
+    callers and workers alike; ``organisations_with_work`` alone looks across organisations
+    (a worker's sweep) and returns only their ids."""
 
     def __init__(self, session: Session, organisation: str | None = None) -> None:
         self.session = session
@@ -90,6 +112,8 @@ class JobRepository:
         params: dict[str, Any],
         inputs: Sequence[dict[str, Any]],
         now: dt.datetime,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        lanes: int = DEFAULT_LANES,
     ) -> tuple[JobRow, bool]:
         """A new queued job with one item per input, or the job already holding this content
         (``created`` False). A concurrent submission of the same content loses on the unique
@@ -113,8 +137,8 @@ class JobRepository:
             result=None,
             error=None,
             attempts=0,
-            lease_owner=None,
-            lease_expires_at=None,
+            chunk_size=max(1, chunk_size),
+            lanes=max(1, lanes),
             created_at=now,
             updated_at=now,
         )
@@ -145,7 +169,7 @@ class JobRepository:
     def get(self, job_id: str) -> JobRow | None:
         """The organisation's job; another organisation's is answered like a missing one."""
         organisation = self.organisation  # first: no organisation is an error, even for a miss
-        row = self.session.get(JobRow, job_id)
+        row = self.session.get(JobRow, job_id, populate_existing=True)
         return row if row is not None and row.organisation_id == organisation else None
 
     def items(
@@ -159,10 +183,6 @@ class JobRepository:
             stmt = stmt.limit(limit)
         return list(self.session.scalars(stmt))
 
-    def pending(self, job_id: str, limit: int) -> list[JobItemRow]:
-        """The next items not yet processed, in order."""
-        return self.items(job_id, status=QUEUED, limit=limit)
-
     def count(self, job_id: str, status: str) -> int:
         return int(
             self.session.scalar(
@@ -173,113 +193,114 @@ class JobRepository:
             or 0
         )
 
-    def list(self, *, kind: str | None = None, limit: int = 50, offset: int = 0) -> list[JobRow]:
-        stmt = select(JobRow).where(JobRow.organisation_id == self.organisation)
-        if kind is not None:
-            stmt = stmt.where(JobRow.kind == kind)
-        stmt = stmt.order_by(JobRow.created_at.desc(), JobRow.id).offset(offset).limit(limit)
-        return list(self.session.scalars(stmt))
+    # --- what is left to do --------------------------------------------------------------------
 
-    # --- claiming and the lease --------------------------------------------------------------
-
-    def _claimable(self, now: dt.datetime) -> Any:
-        return or_(
-            JobRow.status == QUEUED,
-            and_(JobRow.status == RUNNING, JobRow.lease_expires_at < now),
+    def _active(self, kinds: Sequence[str]) -> Any:
+        return and_(
+            JobRow.organisation_id == self.organisation,
+            JobRow.status.in_(ACTIVE),
+            JobRow.kind.in_(list(kinds)),
         )
 
-    def claim(
-        self,
-        *,
-        owner: str,
-        kinds: Sequence[str],
-        now: dt.datetime,
-        lease: dt.timedelta,
-        job_id: str | None = None,
-    ) -> JobRow | None:
-        """Take the oldest claimable job of ``kinds`` (or job ``job_id``, if it is claimable)
-        for ``owner`` until ``now + lease``."""
-        # Fair between organisations: the job of the organisation served least recently first
-        # (never served: first of all), then the oldest. An organisation is "served" when one
-        # of its jobs last moved (claimed, a chunk recorded, given back, finished).
-        served = aliased(JobRow)
-        last_served = (
-            select(func.max(served.updated_at))
-            .where(served.organisation_id == JobRow.organisation_id, served.started_at.is_not(None))
-            .correlate(JobRow)
-            .scalar_subquery()
-        )
-        candidates = (
-            select(JobRow.id)
-            .where(JobRow.kind.in_(list(kinds)), self._claimable(now))
-            .order_by(last_served.is_(None).desc(), last_served, JobRow.created_at, JobRow.id)
-        )
-        if job_id is not None:
-            candidates = candidates.where(JobRow.id == job_id)
-        if self.session.get_bind().dialect.name == "postgresql":
-            ids = list(self.session.scalars(candidates.limit(1).with_for_update(skip_locked=True)))
-        else:
-            ids = list(self.session.scalars(candidates.limit(5)))
-        for job_id in ids:
-            result = self.session.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, self._claimable(now))
-                .values(
-                    status=RUNNING,
-                    lease_owner=owner,
-                    lease_expires_at=now + lease,
-                    attempts=JobRow.attempts + 1,
-                    started_at=func.coalesce(JobRow.started_at, now),
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if _rowcount(result) == 1:
-                job = self.session.get(JobRow, job_id, populate_existing=True)
-                assert job is not None
-                return job
-        return None
-
-    def waiting_elsewhere(
-        self, organisation: str, *, kinds: Sequence[str], now: dt.datetime
-    ) -> bool:
-        """Whether another organisation has a claimable job of ``kinds`` (fair scheduling)."""
-        waiting = (
-            select(JobRow.id)
+    def next_chunk(
+        self, lane: int, kinds: Sequence[str], job_id: str | None = None
+    ) -> Chunk | None:
+        """The lane's next chunk: the oldest active job of the organisation with queued items in
+        this lane, and those items of its first such chunk; or an active job with nothing left
+        queued at all (it needs finishing; lane 0's work). None: the lane has nothing to do."""
+        first = self.session.execute(
+            select(JobItemRow.job_id, JobItemRow.seq)
+            .join(JobRow, JobRow.id == JobItemRow.job_id)
             .where(
-                JobRow.kind.in_(list(kinds)),
-                JobRow.organisation_id != organisation,
-                self._claimable(now),
+                self._active(kinds),
+                *([JobRow.id == job_id] if job_id is not None else []),
+                JobItemRow.status == QUEUED,
+                _lane_of(JobItemRow.seq) == lane,
             )
+            .order_by(JobRow.created_at, JobRow.id, JobItemRow.seq)
+            .limit(1)
+        ).first()
+        if first is not None:
+            job = self.session.get(JobRow, first.job_id, populate_existing=True)
+            assert job is not None
+            number = first.seq // job.chunk_size
+            items = list(
+                self.session.scalars(
+                    select(JobItemRow)
+                    .where(
+                        JobItemRow.job_id == job.id,
+                        JobItemRow.status == QUEUED,
+                        JobItemRow.seq >= number * job.chunk_size,
+                        JobItemRow.seq < (number + 1) * job.chunk_size,
+                    )
+                    .order_by(JobItemRow.seq)
+                )
+            )
+            return Chunk(job, number, items)
+        if lane != 0:
+            return None
+        unfinished = self.session.scalar(
+            select(JobRow)
+            .where(
+                self._active(kinds),
+                *([JobRow.id == job_id] if job_id is not None else []),
+                JobRow.done + JobRow.failed >= JobRow.total,
+            )
+            .order_by(JobRow.created_at, JobRow.id)
             .limit(1)
         )
-        return self.session.scalar(waiting) is not None
+        return Chunk(unfinished, -1, []) if unfinished is not None else None
 
-    def renew(self, job_id: str, *, owner: str, now: dt.datetime, lease: dt.timedelta) -> bool:
-        """Extend the lease; False when ``owner`` no longer holds it (then stop working)."""
-        result = self.session.execute(
+    def lanes_with_work(self, kinds: Sequence[str]) -> list[int]:
+        """The lanes of the organisation that have something to do (sorted)."""
+        lanes = set(
+            self.session.scalars(
+                select(_lane_of(JobItemRow.seq))
+                .select_from(JobItemRow)
+                .join(JobRow, JobRow.id == JobItemRow.job_id)
+                .where(self._active(kinds), JobItemRow.status == QUEUED)
+                .distinct()
+            )
+        )
+        if 0 not in lanes and self.session.scalar(
+            select(JobRow.id)
+            .where(self._active(kinds), JobRow.done + JobRow.failed >= JobRow.total)
+            .limit(1)
+        ):
+            lanes.add(0)
+        return sorted(int(lane) for lane in lanes)
+
+    def organisations_with_work(self, kinds: Sequence[str]) -> list[str]:
+        """Every organisation with an active job of ``kinds`` (a worker's sweep after a crash)."""
+        return sorted(
+            self.session.scalars(
+                select(JobRow.organisation_id)
+                .where(JobRow.status.in_(ACTIVE), JobRow.kind.in_(list(kinds)))
+                .distinct()
+            )
+        )
+
+    # --- recording ---------------------------------------------------------------------------
+
+    def start(self, job_id: str, *, now: dt.datetime) -> None:
+        """A queued job's first chunk is under way: ``running``, first attempt."""
+        self.session.execute(
             update(JobRow)
-            .where(JobRow.id == job_id, JobRow.lease_owner == owner, JobRow.status == RUNNING)
-            .values(lease_expires_at=now + lease, updated_at=now)
+            .where(JobRow.id == job_id, JobRow.status == QUEUED)
+            .values(status=RUNNING, started_at=now, updated_at=now, attempts=1)
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(result) == 1
 
-    def record(
-        self,
-        job_id: str,
-        outcomes: Sequence[ItemOutcome],
-        *,
-        owner: str,
-        now: dt.datetime,
-        lease: dt.timedelta,
-    ) -> bool:
-        """Store a chunk's results and renew the lease, only while ``owner`` holds it.
-
-        Returns False (and writes nothing) when the lease was lost. Items already done (by a
-        worker that held the lease before) are left as they are and not counted again.
-        """
-        if not self.renew(job_id, owner=owner, now=now, lease=lease):
+    def record(self, job_id: str, outcomes: Sequence[ItemOutcome], *, now: dt.datetime) -> bool:
+        """Store a chunk's results, each item once, while the job is active. Returns False (and
+        writes nothing) when the job is no longer active (cancelled, failed or finished)."""
+        alive = self.session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status.in_(ACTIVE))
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(alive) != 1:
             return False
         done = failed = 0
         for outcome in outcomes:
@@ -312,35 +333,80 @@ class JobRepository:
         self,
         job_id: str,
         *,
-        owner: str,
         now: dt.datetime,
         status: str,
         result: dict[str, Any] | None = None,
         error: str | None = None,
     ) -> bool:
-        """Mark the job done or failed and drop the lease (only by its holder)."""
+        """Mark an active job done or failed (one winner if two workers finish it at once)."""
         outcome = self.session.execute(
             update(JobRow)
-            .where(JobRow.id == job_id, JobRow.lease_owner == owner, JobRow.status == RUNNING)
-            .values(
-                status=status,
-                result=result,
-                error=error,
-                lease_owner=None,
-                lease_expires_at=None,
-                finished_at=now,
-                updated_at=now,
-            )
+            .where(JobRow.id == job_id, JobRow.status.in_(ACTIVE))
+            .values(status=status, result=result, error=error, finished_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         return _rowcount(outcome) == 1
 
-    def release(self, job_id: str, *, owner: str, now: dt.datetime) -> bool:
-        """Give the job back (a worker shutting down): claimable at once, progress kept."""
+    def failed_attempt(self, job_id: str, *, now: dt.datetime) -> int:
+        """Count a failed attempt (a transient error); returns the attempts so far."""
+        self.session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status.in_(ACTIVE))
+            .values(attempts=JobRow.attempts + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(self.session.scalar(select(JobRow.attempts).where(JobRow.id == job_id)) or 0)
+
+    def shape(self, job_id: str, *, chunk_size: int, lanes: int) -> None:
+        """Set how a job not yet started is cut into chunks and lanes."""
+        self.session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status == QUEUED, JobRow.done + JobRow.failed == 0)
+            .values(chunk_size=max(1, chunk_size), lanes=max(1, lanes))
+            .execution_options(synchronize_session=False)
+        )
+
+    def cancel(self, job_id: str, *, now: dt.datetime) -> bool:
+        """Cancel the organisation's active job; False if it is not active (or not theirs)."""
         outcome = self.session.execute(
             update(JobRow)
-            .where(JobRow.id == job_id, JobRow.lease_owner == owner, JobRow.status == RUNNING)
-            .values(status=QUEUED, lease_owner=None, lease_expires_at=None, updated_at=now)
+            .where(
+                JobRow.id == job_id,
+                JobRow.organisation_id == self.organisation,
+                JobRow.status.in_(ACTIVE),
+            )
+            .values(status=CANCELLED, finished_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         return _rowcount(outcome) == 1
+
+    # --- listing (last: ``list`` would shadow the builtin in the annotations above) -------
+
+    def list(
+        self,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[JobRow]:
+        """The organisation's jobs, newest first."""
+        stmt = select(JobRow).where(JobRow.organisation_id == self.organisation)
+        if kind is not None:
+            stmt = stmt.where(JobRow.kind == kind)
+        if status is not None:
+            stmt = stmt.where(JobRow.status == status)
+        stmt = stmt.order_by(JobRow.created_at.desc(), JobRow.id).offset(offset).limit(limit)
+        return list(self.session.scalars(stmt))
+
+    def count_jobs(self, *, kind: str | None = None, status: str | None = None) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(JobRow)
+            .where(JobRow.organisation_id == self.organisation)
+        )
+        if kind is not None:
+            stmt = stmt.where(JobRow.kind == kind)
+        if status is not None:
+            stmt = stmt.where(JobRow.status == status)
+        return int(self.session.scalar(stmt) or 0)

@@ -1,14 +1,17 @@
 """Tables of long-running batch jobs: ``job`` and its ``job_item`` s.
 
-A job's whole state lives here, so any API worker can report on it and a restart loses nothing:
+A job's whole state lives here — the source of truth for progress and results, whichever engine
+runs the work (Procrastinate on PostgreSQL, a thread on SQLite: docs/jobs.md) — so any API
+process can report on it and a restart loses nothing:
 
 * ``job``: what is to be done (``kind``, ``target``: e.g. a qualification id), the identity of
-  the submitted content (``content_hash``, unique per kind and target, which makes submitting
-  the same batch twice return the same job), ``status`` (queued → running → done | failed),
-  progress counters, and a *lease*: the worker that claimed the job (``lease_owner``) holds it
-  until ``lease_expires_at``; a worker that dies stops renewing it and another one takes over;
+  the submitted content (``content_hash``, unique per organisation, kind and target, which makes
+  submitting the same batch twice return the same job), ``status`` (queued → running → done |
+  failed | cancelled), progress counters, and how its items are cut for the workers
+  (``chunk_size``: items per chunk; ``lanes``: chunk ``c`` belongs to lane ``c % lanes``);
 * ``job_item``: one input (one incoming course) with its own status, result and error, so a
-  resumed job skips the items already done.
+  resumed job skips the items already done, and an item is recorded once (its status moves from
+  ``queued`` exactly once).
 
 Times are stored in UTC.
 """
@@ -37,7 +40,7 @@ class JobRow(Base):
     __tablename__ = "job"
     __table_args__ = (
         UniqueConstraint("organisation_id", "kind", "target", "content_hash"),
-        Index("ix_job_status_lease_expires_at", "status", "lease_expires_at"),
+        Index("ix_job_organisation_id_status", "organisation_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID4 as text
@@ -60,8 +63,8 @@ class JobRow(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False)
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    chunk_size: Mapped[int] = mapped_column(Integer, nullable=False, server_default="25")
+    lanes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="2")
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, index=True
     )

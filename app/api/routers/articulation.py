@@ -4,17 +4,18 @@
   at once;
 * ``POST /v1/batch/articulations``: hundreds of courses (JSON, or a CSV upload) → ``202`` with the
   job and its ``Location``; the same batch again → ``200`` with the same job;
-* ``GET /v1/jobs/{id}``: status and progress; ``GET /v1/jobs/{id}/results`` (``?format=csv``).
+* ``GET /v1/jobs``: the organisation's jobs (``?status=&kind=``); ``GET /v1/jobs/{id}``: status
+  and progress; ``GET /v1/jobs/{id}/results`` (``?format=csv``); ``POST /v1/jobs/{id}/cancel``.
 
-Jobs run on a background worker thread started by this router's lifespan, which FastAPI runs
-after the app's own start-up (the registry is loaded) and after the outcome router's (the model
-is loaded). :func:`start_job_worker` is idempotent. Set ``app.state.jobs_autostart = False``
-before start-up to run no worker in this process (jobs are then run by another one).
+This router's lifespan (run after the app's start-up, so the registry and the model are loaded)
+builds the job service and its runner (``app.services.jobs.make_runner``: Procrastinate on
+PostgreSQL, a thread on SQLite) and starts it. :func:`start_job_worker` is idempotent. Set
+``app.state.jobs_autostart = False`` before start-up to run no turns in this process (jobs are
+then run by ``passerelle worker`` processes, or by a test by hand).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -25,7 +26,6 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app.adapters.db.tenancy import bind_organisation
 from app.api.auth import PrincipalDep
 from app.api.deps import SessionDep, TransferDep
 from app.api.problems import INVALID_INPUT, UNSUPPORTED_MEDIA, ApiProblem, problem_responses
@@ -35,6 +35,7 @@ from app.api.schemas.articulation import (
     ArticulationResults,
     BatchArticulationRequest,
     IncomingCourseIn,
+    JobList,
     JobOut,
 )
 from app.core.errors import DomainError
@@ -46,7 +47,7 @@ from app.services.articulation import (
     read_courses_csv,
     results_csv,
 )
-from app.services.jobs import JobWorker
+from app.services.jobs import JobService, make_runner
 from app.services.startup import Transfer
 
 log = logging.getLogger(__name__)
@@ -60,25 +61,28 @@ def articulation_service(app: FastAPI) -> ArticulationService:
 
 
 def start_job_worker(app: FastAPI) -> Callable[[], None] | None:
-    """Start this process's job worker (once); returns the callable that stops it."""
-    if getattr(app.state, "job_worker", None) is not None:
+    """Build the job service and its runner (once) and start the runner unless
+    ``app.state.jobs_autostart`` is False; returns the callable that stops it (None if it was
+    built already)."""
+    if getattr(app.state, "jobs", None) is not None:
         return None
-    if getattr(app.state, "jobs_autostart", True) is False:
-        return None
-    worker = JobWorker(
-        app.state.sessionmaker,
-        [articulation_service(app).handler()],
-        lease=dt.timedelta(seconds=getattr(app.state, "jobs_lease_seconds", 60)),
-        poll_interval=getattr(app.state, "jobs_poll_seconds", 2.0),
-    )
-    worker.start()
-    app.state.job_worker = worker
+    settings = app.state.settings
+    runner = make_runner(settings, app.state.sessionmaker, [articulation_service(app).handler()])
+    app.state.jobs = JobService(app.state.sessionmaker, runner, settings.jobs)
+    app.state.job_runner = runner
+    if getattr(app.state, "jobs_autostart", True) is not False:
+        runner.start()
 
     def stop() -> None:
-        worker.stop()
-        app.state.job_worker = None
+        runner.stop()  # also closes the connections a runner that only defers has opened
 
     return stop
+
+
+def jobs_service(app: FastAPI) -> JobService:
+    """The app's job service (built by this router's lifespan)."""
+    service: JobService = app.state.jobs
+    return service
 
 
 @asynccontextmanager
@@ -87,6 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        app.state.jobs = None
         if stop is not None:
             stop()
 
@@ -270,17 +275,12 @@ async def submit_batch(
     service = articulation_service(app)
 
     def store() -> tuple[dict[str, Any], bool]:
-        # Committed here, not by the request dependency: the 202 must only go out once the
-        # job is durable, so a client polling at once finds it (and the worker can claim it).
-        with app.state.sessionmaker() as session:
-            bind_organisation(session, principal.organisation)  # the caller's queue (tenancy)
-            try:
-                job, created = service.submit(session, target, incoming)
-            except BaseException:
-                session.rollback()
-                raise
-            session.commit()
-            return job, created
+        # Committed by the job service, not by the request dependency: the 202 must only go out
+        # once the job is durable, so a client polling at once finds it (and a worker can run it).
+        return jobs_service(app).submit(
+            principal.organisation,  # the caller's queue (tenancy)
+            lambda session: service.submit(session, target, incoming),
+        )
 
     try:
         job, created = await run_in_threadpool(store)
@@ -290,13 +290,43 @@ async def submit_batch(
         if exc.field == "id":  # the catalogue names its path parameter; here it is this one
             exc.field = where
         raise
-    worker: JobWorker | None = getattr(app.state, "job_worker", None)
-    if worker is not None:
-        worker.wake()
     response.headers["Location"] = f"/v1/jobs/{job['id']}"
     if not created:
         response.status_code = 200
     return _job_out(job, created)
+
+
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+@router.get(
+    "/v1/jobs",
+    response_model=JobList,
+    summary="The organisation's batch jobs, newest first (filter by status or kind)",
+    responses=problem_responses(422),
+)
+def list_jobs(
+    request: Request,
+    session: SessionDep,
+    status: Annotated[JobStatus | None, Query(description="Only jobs in this status")] = None,
+    kind: Annotated[str | None, Query(max_length=40, description="Only jobs of this kind")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> JobList:
+    service = jobs_service(request.app)
+    jobs = service.list(session, status=status, kind=kind, limit=limit, offset=offset)
+    total = service.count(session, status=status, kind=kind)
+    return JobList(items=[_job_out(j) for j in jobs], total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/v1/jobs/{job_id}/cancel",
+    response_model=JobOut,
+    summary="Cancel a queued or running job (work stops at the next chunk; results so far stay)",
+    responses=problem_responses(404, 409),
+)
+def cancel_job(job_id: JobId, request: Request, session: SessionDep) -> JobOut:
+    return _job_out(jobs_service(request.app).cancel(session, job_id))
 
 
 @router.get(

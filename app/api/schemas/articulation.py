@@ -107,7 +107,7 @@ class JobOut(BaseModel):
     id: str
     kind: str
     target: str = Field(description="What the job works on (articulation: the qualification id)")
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     progress: ProgressOut
     attempts: int
     error: str | None
@@ -115,11 +115,20 @@ class JobOut(BaseModel):
     updated_at: TimestampText | None
     started_at: TimestampText | None
     finished_at: TimestampText | None
-    lease_expires_at: TimestampText | None
     content_hash: str
     params: dict[str, Any]
     created: bool = Field(True, description="False: the same batch was submitted before")
     links: JobLinks
+
+
+class JobList(BaseModel):
+    """A page of the organisation's jobs, newest first."""
+
+    items: list[JobOut]
+    total: int = Field(description="Jobs matching the filters, all pages")
+    limit: int
+    offset: int
+
 
 
 # --- results ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""The job tables on SQLite and PostgreSQL: migration up/down, idempotent creation, claiming
-with a lease (and taking over an expired one), writes only by the lease holder, no item counted
-twice."""
+"""The job tables on SQLite and PostgreSQL: migration up/down (with Procrastinate's schema on
+PostgreSQL, the same as the installed package's), idempotent creation, each lane's next chunk,
+no item counted twice, nothing recorded into a job that is no longer active, cancel."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.adapters.db import migrate
 from app.adapters.db.jobs_repository import (
+    CANCELLED,
     DONE,
     FAILED,
     QUEUED,
@@ -24,8 +25,9 @@ from app.adapters.db.jobs_repository import (
 from app.adapters.db.session import make_engine, make_sessionmaker, session_scope
 
 JOB_TABLES = {"job", "job_item"}
+QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_workers", "procrastinate_events"}
 T0 = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
-LEASE = dt.timedelta(seconds=30)
+KINDS = ["articulation"]
 
 
 @pytest.fixture
@@ -38,7 +40,14 @@ def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
         engine.dispose()
 
 
-def _create(factory: sessionmaker[Session], content: str = "h1", n: int = 5) -> str:
+def _create(
+    factory: sessionmaker[Session],
+    content: str = "h1",
+    n: int = 5,
+    chunk: int = 2,
+    lanes: int = 2,
+    now: dt.datetime = T0,
+) -> str:
     with session_scope(factory) as session:
         job, created = JobRepository(session).create(
             kind="articulation",
@@ -46,7 +55,9 @@ def _create(factory: sessionmaker[Session], content: str = "h1", n: int = 5) -> 
             content_hash=content,
             params={"p": 1},
             inputs=[{"course": i} for i in range(n)],
-            now=T0,
+            now=now,
+            chunk_size=chunk,
+            lanes=lanes,
         )
         assert created
         return job.id
@@ -66,6 +77,10 @@ def test_migration_up_down_up_and_models_agree(database_url: str) -> None:
             diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         ours = [d for d in diffs if JOB_TABLES & set(str(d).split("'"))]
         assert ours == []
+        postgres = engine.dialect.name == "postgresql"
+        assert (set(inspect(engine).get_table_names()) >= QUEUE_TABLES) is postgres
+        migrate.downgrade(database_url, "0014_module_description")
+        assert not QUEUE_TABLES & set(inspect(engine).get_table_names())
         migrate.downgrade(database_url, "0001_registry")
         assert not JOB_TABLES & set(inspect(engine).get_table_names())
         migrate.upgrade(database_url)
@@ -96,102 +111,116 @@ def test_create_is_idempotent_per_kind_target_and_content(
         job = repo.get(first)
         assert job is not None
         assert (job.status, job.total, job.done, job.failed) == (QUEUED, 5, 0, 0)
-        assert [i.seq for i in repo.pending(first, 3)] == [0, 1, 2]
+        assert [i.seq for i in repo.items(first, status=QUEUED, limit=3)] == [0, 1, 2]
         assert utc(job.created_at) == T0
+        assert (job.chunk_size, job.lanes) == (2, 2)
 
 
-def test_claim_lease_and_take_over_after_expiry(factory: sessionmaker[Session]) -> None:
-    job_id = _create(factory)
-    with session_scope(factory) as session:
-        job = JobRepository(session).claim(owner="A", kinds=["articulation"], now=T0, lease=LEASE)
-        assert job is not None and job.id == job_id
-        assert (job.status, job.lease_owner, job.attempts) == (RUNNING, "A", 1)
-        assert utc(job.lease_expires_at) == T0 + LEASE
+def test_the_vendored_procrastinate_schema_is_the_installed_packages() -> None:
+    """Migration 0015 applies a copy of Procrastinate's schema; a Procrastinate with another
+    schema needs a new migration (migrations/sql/README.md)."""
+    from importlib.resources import files
+
+    from app.settings import PROJECT_ROOT
+
+    vendored = (PROJECT_ROOT / "migrations" / "sql" / "procrastinate-3.10.0.sql").read_text()
+    installed = files("procrastinate").joinpath("sql", "schema.sql").read_text()
+    assert vendored == installed
+
+
+def test_each_lane_takes_its_chunks_of_the_oldest_job_first(
+    factory: sessionmaker[Session],
+) -> None:
+    first = _create(factory, "a", n=5)  # chunks [0,1] [2,3] [4]: lanes 0, 1, 0
+    second = _create(factory, "b", n=3, now=T0 + dt.timedelta(seconds=1))
     with session_scope(factory) as session:
         repo = JobRepository(session)
-        # Held by A: nobody else gets it before the lease expires, nor another kind's worker.
-        assert (
-            repo.claim(owner="B", kinds=["articulation"], now=T0 + LEASE / 2, lease=LEASE) is None
-        )
-        assert repo.claim(owner="B", kinds=["other"], now=T0 + 2 * LEASE, lease=LEASE) is None
-    later = T0 + LEASE + dt.timedelta(seconds=1)
+        assert repo.lanes_with_work(KINDS) == [0, 1]
+        assert repo.lanes_with_work(["other"]) == []
+        chunk = repo.next_chunk(0, KINDS)
+        assert chunk is not None and chunk.job.id == first and chunk.number == 0
+        assert [i.seq for i in chunk.items] == [0, 1]
+        one = repo.next_chunk(1, KINDS)
+        assert one is not None and [i.seq for i in one.items] == [2, 3]
+        only = repo.next_chunk(0, KINDS, job_id=second)
+        assert only is not None and only.job.id == second
+        assert repo.next_chunk(5, KINDS) is None
+        assert repo.record(first, [ItemOutcome(0, {"r": 0}), ItemOutcome(1, {"r": 1})], now=T0)
+        chunk = repo.next_chunk(0, KINDS)
+        assert chunk is not None and (chunk.number, [i.seq for i in chunk.items]) == (2, [4])
+    # another organisation sees none of it
     with session_scope(factory) as session:
-        job = JobRepository(session).claim(
-            owner="B", kinds=["articulation"], now=later, lease=LEASE
-        )
-        assert job is not None and job.lease_owner == "B" and job.attempts == 2
-        assert utc(job.started_at) == T0  # the first start is kept
-    with session_scope(factory) as session:
-        repo = JobRepository(session)
-        # A lost the lease: it can neither renew nor record nor finish.
-        assert not repo.renew(job_id, owner="A", now=later, lease=LEASE)
-        assert not repo.record(
-            job_id, [ItemOutcome(0, {"r": 0})], owner="A", now=later, lease=LEASE
-        )
-        assert not repo.finish(job_id, owner="A", now=later, status=DONE)
-    with session_scope(factory) as session:
-        repo = JobRepository(session)
-        assert repo.count(job_id, DONE) == 0
-        assert repo.renew(job_id, owner="B", now=later, lease=LEASE)
+        assert JobRepository(session, "other").lanes_with_work(KINDS) == []
+        assert JobRepository(session, "other").next_chunk(0, KINDS) is None
+        assert JobRepository(session, "-").organisations_with_work(KINDS) == ["default"]
 
 
-def test_claim_a_given_job(factory: sessionmaker[Session]) -> None:
-    first = _create(factory, "a")
-    second = _create(factory, "b")
+def test_a_job_with_every_item_recorded_is_lane_zeros_to_finish(
+    factory: sessionmaker[Session],
+) -> None:
+    job_id = _create(factory, n=2, chunk=1, lanes=2)
     with session_scope(factory) as session:
-        job = JobRepository(session).claim(
-            owner="A", kinds=["articulation"], now=T0, lease=LEASE, job_id=second
-        )
-        assert job is not None and job.id == second
+        repo = JobRepository(session)
+        repo.start(job_id, now=T0)
+        assert repo.record(job_id, [ItemOutcome(0, {"r": 0}), ItemOutcome(1, {"r": 1})], now=T0)
     with session_scope(factory) as session:
-        job = JobRepository(session).claim(owner="A", kinds=["articulation"], now=T0, lease=LEASE)
-        assert job is not None and job.id == first
+        repo = JobRepository(session)
+        assert repo.lanes_with_work(KINDS) == [0]  # nothing queued, but not finished either
+        chunk = repo.next_chunk(0, KINDS)
+        assert chunk is not None and (chunk.job.id, chunk.items) == (job_id, [])
+        assert repo.next_chunk(1, KINDS) is None
+        assert repo.finish(job_id, now=T0, status=DONE, result={"all": True})
+        assert not repo.finish(job_id, now=T0, status=DONE)  # one winner
+        assert repo.lanes_with_work(KINDS) == []
 
 
 def test_record_counts_each_item_once_and_finish(factory: sessionmaker[Session]) -> None:
     job_id = _create(factory, n=4)
     with session_scope(factory) as session:
-        JobRepository(session).claim(owner="A", kinds=["articulation"], now=T0, lease=LEASE)
+        JobRepository(session).start(job_id, now=T0)
     outcomes = [ItemOutcome(0, {"r": 0}), ItemOutcome(1, error="bad input")]
     with session_scope(factory) as session:
-        assert JobRepository(session).record(job_id, outcomes, owner="A", now=T0, lease=LEASE)
+        assert JobRepository(session).record(job_id, outcomes, now=T0)
     with session_scope(factory) as session:
-        # Recording the same items again (a worker that re-read them) changes nothing.
-        assert JobRepository(session).record(job_id, outcomes, owner="A", now=T0, lease=LEASE)
+        # Recording the same items again (a chunk computed twice) changes nothing.
+        assert JobRepository(session).record(job_id, outcomes, now=T0)
     with session_scope(factory) as session:
         repo = JobRepository(session)
         job = repo.get(job_id)
-        assert job is not None and (job.done, job.failed) == (1, 1)
+        assert job is not None and (job.status, job.done, job.failed) == (RUNNING, 1, 1)
+        assert job.attempts == 1
         items = repo.items(job_id)
         assert [(i.seq, i.status, i.result, i.error) for i in items[:2]] == [
             (0, DONE, {"r": 0}, None),
             (1, FAILED, None, "bad input"),
         ]
-        assert [i.seq for i in repo.pending(job_id, 10)] == [2, 3]
-        assert repo.finish(job_id, owner="A", now=T0, status=DONE, result={"all": True})
+        assert [i.seq for i in repo.items(job_id, status=QUEUED)] == [2, 3]
+        assert repo.finish(job_id, now=T0, status=DONE, result={"all": True})
     with session_scope(factory) as session:
-        job = JobRepository(session).get(job_id)
+        repo = JobRepository(session)
+        job = repo.get(job_id)
         assert job is not None
-        assert (job.status, job.result, job.lease_owner) == (DONE, {"all": True}, None)
+        assert (job.status, job.result) == (DONE, {"all": True})
         assert utc(job.finished_at) == T0
-        # A finished job is never claimed again.
-        assert (
-            JobRepository(session).claim(
-                owner="B", kinds=["articulation"], now=T0 + 10 * LEASE, lease=LEASE
-            )
-            is None
-        )
+        # A finished job takes no more results, and is nobody's work.
+        assert not repo.record(job_id, [ItemOutcome(2, {"r": 2})], now=T0)
+        assert repo.count(job_id, QUEUED) == 2
+        assert repo.next_chunk(0, KINDS) is None
 
 
-def test_release_gives_the_job_back_at_once(factory: sessionmaker[Session]) -> None:
+def test_cancel_only_an_active_job_of_ones_own(factory: sessionmaker[Session]) -> None:
     job_id = _create(factory)
     with session_scope(factory) as session:
-        JobRepository(session).claim(owner="A", kinds=["articulation"], now=T0, lease=LEASE)
+        assert not JobRepository(session, "other").cancel(job_id, now=T0)
+        assert JobRepository(session).cancel(job_id, now=T0)
+        assert not JobRepository(session).cancel(job_id, now=T0)
     with session_scope(factory) as session:
-        assert JobRepository(session).release(job_id, owner="A", now=T0)
-    with session_scope(factory) as session:
-        job = JobRepository(session).claim(owner="B", kinds=["articulation"], now=T0, lease=LEASE)
-        assert job is not None and job.lease_owner == "B"
+        repo = JobRepository(session)
+        job = repo.get(job_id)
+        assert job is not None and job.status == CANCELLED and utc(job.finished_at) == T0
+        assert not repo.record(job_id, [ItemOutcome(0, {"r": 0})], now=T0)
+        assert repo.lanes_with_work(KINDS) == []
+        assert [j.id for j in repo.list(status=CANCELLED)] == [job_id]
 
 
 def test_listing_newest_first(factory: sessionmaker[Session]) -> None:

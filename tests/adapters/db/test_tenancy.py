@@ -166,11 +166,12 @@ def test_jobs_are_per_organisation(factory: sessionmaker[Session]) -> None:
     with factory() as session:
         assert JobRepository(session, A).get(b_job) is None
         assert [j.id for j in JobRepository(session, B).list()] == [b_job]
-        # the worker's claim serves every organisation's queue
-        claimed = JobRepository(session).claim(
-            owner="w", kinds=["articulation"], now=T0, lease=dt.timedelta(seconds=30)
+        # a worker's sweep finds every organisation's work; each turn then sees one's own
+        assert JobRepository(session, "-").organisations_with_work(["articulation"]) == sorted(
+            [A, B]
         )
-        assert claimed is not None and claimed.organisation_id in (A, B)
+        chunk = JobRepository(session, A).next_chunk(0, ["articulation"])
+        assert chunk is not None and chunk.job.id == a_job
 
 
 @pytest.mark.parametrize(
