@@ -78,6 +78,7 @@ bench: install
 	$(BIN)/python benchmarks/compare.py
 	$(BIN)/python benchmarks/recognition.py
 	$(BIN)/python benchmarks/matching.py
+	$(BIN)/python benchmarks/startup.py
 
 # The lock files (requirements.lock, requirements-runtime.lock) from pyproject.toml, with hashes.
 lock: install
