@@ -217,7 +217,9 @@ def upload(
         return _new_page(
             request, problem=problem_of(exc, field_name="document"), document=shown, fmt=fmt
         )
-    return RedirectResponse(f"/cases/credentials/{stored.id}", status_code=303)
+    # The same document again is the same credential (idempotent, as the API): the page says so.
+    again = "" if stored.created else "?again=1"
+    return RedirectResponse(f"/cases/credentials/{stored.id}{again}", status_code=303)
 
 
 def _csv_result(
@@ -258,6 +260,7 @@ def _credential_page(
     *,
     problem: Problem | None = None,
     chosen: dict[str, str] | None = None,
+    again: bool = False,
 ) -> Response:
     credential = dict(stored.credential)
     learner = credential.get("learner")
@@ -305,6 +308,7 @@ def _credential_page(
                 "as_of": "",
             },
             "problem": problem,
+            "again": again,
             "view": view,
         },
         status_code=problem.status if problem else 200,
@@ -320,12 +324,13 @@ def credential_page(
     credentials: Credentials,
     registry: RegistryDep,
     transfer: TransferDep,
+    again: str = "",
 ) -> Response:
     try:
         stored = credentials.get(db, credential_id)
     except NotFound as exc:
         raise _not_found(request, exc) from exc
-    return _credential_page(request, officer, db, registry, transfer, stored)
+    return _credential_page(request, officer, db, registry, transfer, stored, again=again == "1")
 
 
 @router.post("/cases/credentials/{credential_id}/recommend")

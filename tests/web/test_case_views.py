@@ -89,6 +89,7 @@ def token_of(client: TestClient) -> str:
 
 
 def upload(client: TestClient, path: Path, **data: str) -> str:
+    """Read and store a credential through the page; its id (the same for the same document)."""
     answer = client.post(
         "/cases/new",
         data={"csrf_token": token_of(client), "format": "auto", **data},
@@ -97,7 +98,7 @@ def upload(client: TestClient, path: Path, **data: str) -> str:
     )
     assert answer.status_code == 303, answer.text
     location: str = answer.headers["location"]
-    return location.rsplit("/", 1)[1]
+    return location.split("?")[0].rsplit("/", 1)[1]
 
 
 def recommend(client: TestClient, credential_id: str, **data: str) -> str:
@@ -150,6 +151,15 @@ def test_pages_need_a_session_and_the_role_of_the_api_operation(site: Site, reco
     evaluator = signed_in(site, "evaluator")
     assert "Reviewing needs the reviewer role" in evaluator.get(f"/cases/{record_id}").text
     assert reviews_of(site, record_id) == []
+    # not reviewed yet: the letter is a draft and says so
+    assert 'id="draft"' in reader.get(f"/cases/{record_id}/letter").text
+    # a reader reads the credential but is offered no recommendation, nor the learner's name
+    credential = re.search(r'href="/cases/credentials/([0-9a-f-]{36})"', listing.text)
+    assert credential is not None
+    read = reader.get(f"/cases/credentials/{credential.group(1)}")
+    assert read.status_code == 200 and "Annex I completeness" in read.text
+    assert "/recommend" not in read.text
+    assert "personal data; this reading is logged" not in read.text
 
 
 def test_a_form_without_the_csrf_token_changes_nothing(site: Site, record_id: str) -> None:
@@ -180,6 +190,21 @@ def test_whoever_asked_may_not_review_and_the_page_says_why(site: Site) -> None:
     assert "Review refused" in answer.text
     assert "Four-eyes rule" in answer.text and "may not also review it" in answer.text
     assert reviews_of(site, mine) == []
+
+
+def test_the_same_document_again_is_the_same_credential(site: Site) -> None:
+    evaluator = signed_in(site, "evaluator")
+    first = upload(evaluator, ELM_UNSIGNED)
+    again = evaluator.post(
+        "/cases/new",
+        data={"csrf_token": token_of(evaluator), "document": ELM_UNSIGNED.read_text("utf-8")},
+        follow_redirects=False,
+    )
+    assert again.headers["location"] == f"/cases/credentials/{first}?again=1"
+    page = evaluator.get(again.headers["location"])
+    assert 'id="again"' in page.text and "was read before" in page.text
+    # the evaluator may read personal data: the learner is shown, and the reading logged
+    assert "personal data; this reading is logged" in page.text
 
 
 def test_a_review_names_its_version_and_a_stale_one_is_refused(site: Site, record_id: str) -> None:
