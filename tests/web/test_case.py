@@ -108,6 +108,11 @@ def test_a_case_from_the_sealed_elm_sample_to_a_verified_reviewed_decision(
     expect(reviewer.locator("#letter-decision")).to_have_text("Partial recognition")
     expect(reviewer.locator("#draft")).to_have_count(0)
     expect(reviewer.get_by_role("main")).to_contain_text("Complete EDUA11410")
+    expect(reviewer.locator("#amended")).to_contain_text("Quality assurance confirmed")
+    # what was recommended stays on the letter beside what was decided
+    expect(reviewer.get_by_role("main")).to_contain_text(
+        "The assessment recommended: Alternative recognition."
+    )
     expect(reviewer.get_by_role("main")).to_contain_text("Default organisation")
     check_page(reviewer, "case-letter", docs=True)
     reviewer.emulate_media(media="print")
