@@ -89,3 +89,36 @@ def test_recognition_export_for_its_organisation(tmp_path: Path) -> None:
         cli, ["--organisation", "elsewhere", "export", "recognition", record["id"]]
     )
     assert other.exit_code == 2
+
+
+def test_articulation_job_export(tmp_path: Path) -> None:
+    uppsala = PROJECT_ROOT / "samples/catalogue/uppsala-msc-computer-science-selection.json"
+    imported = runner.invoke(cli, ["catalogue", "import", str(uppsala), "--json"])
+    assert imported.exit_code == 0, imported.output
+    pid = json.loads(imported.output)["files"][0]["programmes"][0]["id"]
+    programme = json.loads(uppsala.read_text(encoding="utf-8"))
+    db = next(m for m in programme["modules"] if m["code"] == "1DL301")
+    courses = tmp_path / "incoming.json"
+    courses.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "db",
+                    "title": "Databases",
+                    "credits": 5,
+                    "learning_outcomes": db["learning_outcomes"],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    ran = runner.invoke(cli, ["articulate", str(courses), "--qualification", pid, "--json"])
+    assert ran.exit_code == 0, ran.output
+    job = json.loads(ran.output[ran.output.index("{") :])["job"]["id"]
+    result = runner.invoke(cli, ["export", "job", job])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert ctdl.problems(document) == []
+    (profile,) = document["@graph"]
+    assert profile["ceterms:transferValueFor"][0]["ceterms:codedNotation"] == "1DL301"
+    assert profile["ceterms:ownedBy"] == [ctdl.organisation_iri("default")]
