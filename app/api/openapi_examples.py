@@ -178,7 +178,6 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "planStackInto": {"application/json": {"held": [{"credential": _PLAIN_CREDENTIAL}]}},
     "createApiKey": {"application/json": {"name": "registry sync", "roles": ["reader"]}},
-    "erasePersonalData": {"application/json": {"learner": "S1234567"}},
 }
 
 #: Response examples of the operations that take no input (by operationId).
