@@ -151,6 +151,20 @@ def build_index(
     return _exact_index(matrix), cached
 
 
+def _hubness_corrected(
+    index: VectorIndex, embedder: Embedder, taxonomy: Taxonomy, vectors_dir: Path
+) -> VectorIndex:
+    """The multilingual label index re-ranked with its shipped hubness vector (CSLS,
+    ``app.core.multilingual``) when one ships for this model and ESCO release."""
+    from app.adapters.embeddings.multilingual_hubness import with_hubness
+    from app.adapters.index import VectorCache
+
+    key = index_content_key(taxonomy, labels_only=True)
+    stem = VectorCache(vectors_dir).entry(embedder, INDEX_NAME, key).stem
+    corrected, _ = with_hubness(index, stem, len(taxonomy.concepts), ROWS_PER_CONCEPT)
+    return corrected
+
+
 def _exact_index(matrix: Any) -> VectorIndex:
     """Exact top-k: through an int8 pre-selection when ONNX Runtime is there (several times
     faster on VNNI CPUs, same answers: ``app.adapters.index.int8_index``), else NumPy's GEMM."""
@@ -367,6 +381,9 @@ class OutcomeEngine:
                     "is matched with the English model"
                 )
             else:
+                ml_index = _hubness_corrected(
+                    ml_index, multilingual_embedder, taxonomy, settings.embeddings.vectors_dir
+                )
                 multilingual = (multilingual_embedder, ml_index)
         elif embedder is not None and backend not in ("fake", "injected"):
             multilingual_missing = next(

@@ -56,6 +56,7 @@ def test_a_case_from_the_sealed_elm_sample_to_a_verified_reviewed_decision(
     expect(page.locator("#provider")).to_have_text("ORGANIZACION TEST (IE)")
     expect(page.locator("#annex-count")).to_have_text("Annex I: 10 of 11 mandatory elements")
     expect(page.locator("#seal")).to_have_text("Seal: valid")
+    expect(page.locator("#seal-trust")).to_have_text("signer trust not established")
     expect(main).to_contain_text("TEST SEAL, ORGANIZACION TEST")  # the signer of the seal
     expect(main).to_contain_text("JAdES")
     expect(main).to_contain_text("signer trust not established")
