@@ -7,6 +7,9 @@
 * ``browser`` (session): Debian's ``/usr/bin/chromium`` driven by Playwright (never a
   downloaded browser). Skips with a reason only when Chromium is absent (``make test`` installs
   it, as root).
+* ``web_site`` (session, SQLite and PostgreSQL): the pages without a browser, for tests of
+  roles, CSRF and organisations on both databases; ``web_site.signed_in(role)`` is an HTTP
+  client with a session cookie (on SQLite, the ``web`` server itself, so no second start-up).
 * ``page_for(role, phone=False)``: a fresh page signed in as ``role`` (the first time through
   the sign-in page, then from the saved cookie); ``page`` is ``page_for("evaluator")``;
   ``anonymous_page`` is signed in as nobody.
@@ -17,6 +20,7 @@ Helpers: ``tests/web/browser.py`` (``sign_in``, ``audit``, ``screenshot``, ``che
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -174,3 +178,103 @@ def page(page_for: PageFor) -> Any:
 @pytest.fixture
 def anonymous_page(page_for: PageFor) -> Any:
     return page_for(None)
+
+
+# --- pages without a browser, on both databases ----------------------------------------------
+
+
+@dataclass
+class Site:
+    """The workspace on one database: ``signed_in(role)`` is an HTTP client holding a session
+    cookie, signed in through the sign-in form (``"other"``: the admin of another organisation;
+    ``None``: anonymous)."""
+
+    backend: str
+    base_url: str
+    app: Any
+    keys: dict[str, str]
+    other_key: str
+    make_client: Callable[[], Any]
+    clients: dict[str | None, Any] = field(default_factory=dict)
+
+    def signed_in(self, role: str | None) -> Any:
+        if role not in self.clients:
+            client = self.make_client()
+            if role is not None:
+                form = client.get("/sign-in")
+                token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+                assert token is not None
+                key = self.other_key if role == "other" else self.keys[role]
+                answer = client.post(
+                    "/sign-in",
+                    data={"csrf_token": token.group(1), "api_key": key, "next": "/"},
+                    follow_redirects=False,
+                )
+                assert answer.status_code == 303, answer.text
+            self.clients[role] = client
+        return self.clients[role]
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a page's forms."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token is not None, "no CSRF field on the page"
+    return token.group(1)
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def web_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The workspace on SQLite (the browser tests' running server, over real HTTP) and on
+    PostgreSQL (an app of its own behind a TestClient), with the same people as ``web``."""
+    import httpx
+
+    if request.param == "sqlite":
+        server: WebServer = request.getfixturevalue("web")
+        clients: list[httpx.Client] = []
+
+        def make_http() -> httpx.Client:
+            client = httpx.Client(base_url=server.url, timeout=60)
+            clients.append(client)
+            return client
+
+        yield Site("sqlite", server.url, server.app, server.keys, server.other_org_key, make_http)
+        for client in clients:
+            client.close()
+        return
+
+    from fastapi.testclient import TestClient
+
+    from app.api.main import create_app
+    from app.core.identity import Role
+    from app.services import identity
+    from tests.conftest import _backend_url
+
+    tmp = tmp_path_factory.mktemp("web-pg")
+    settings = make_settings(
+        _backend_url("postgres", tmp_path_factory, "webpages"),
+        records=RecordSettings(
+            signing_key=tmp / "keys" / "records-ed25519.pem",
+            checkpoints_file=tmp / "checkpoints" / "records.jsonl",
+        ),
+    )
+    app = create_app(settings)
+    with TestClient(app) as started:
+        keys: dict[str, str] = {}
+        with app.state.sessionmaker() as session:
+            for role, (name, roles) in PEOPLE.items():
+                issued = identity.create_key(
+                    session, ORG, name=name, roles=frozenset(Role(r) for r in roles)
+                )
+                keys[role] = issued.secret
+            other = identity.bootstrap(session, OTHER_ORG, name="Other Centre", key_name="Otto")
+            assert other is not None
+            session.commit()
+
+        def make_test_client() -> TestClient:
+            return TestClient(app, base_url=str(started.base_url))
+
+        yield Site("postgres", str(started.base_url), app, keys, other.secret, make_test_client)
