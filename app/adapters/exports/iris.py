@@ -18,15 +18,21 @@ EU_PREFIX = "http://data.europa.eu/snb/"
 
 
 def framework_iri(framework_id: str) -> str:
-    """>>> framework_iri("UK-SCT-SCQF")
+    """The IRI of a framework (its ``skos:ConceptScheme``).
+
+    >>> framework_iri("UK-SCT-SCQF")
     'https://passerelle.dev/id/framework/UK-SCT-SCQF'
     """
     return f"{BASE}framework/{quote(framework_id, safe='')}"
 
 
 def minted_level_iri(key: LevelKey) -> str:
-    """>>> minted_level_iri(LevelKey("UK-ENG-RQF", "Entry 3"))
+    """The IRI minted for a level without an EU vocabulary URI.
+
+    >>> minted_level_iri(LevelKey("UK-ENG-RQF", "Entry 3"))
     'https://passerelle.dev/id/level/UK-ENG-RQF/Entry%203'
+    >>> key_from_minted(minted_level_iri(LevelKey("UK-ENG-RQF", "Entry 3")))
+    LevelKey(framework='UK-ENG-RQF', code='Entry 3')
     """
     return f"{BASE}level/{quote(key.framework, safe='')}/{quote(key.code, safe='')}"
 
