@@ -285,6 +285,13 @@ CASES = [
         ok=(404,),  # no such key in any organisation: the permission is what is tested
     ),
     Case("GET", "/v1/admin/personal-data-access", lambda w: "/v1/admin/personal-data-access"),
+    Case(
+        "POST",
+        "/v1/admin/personal-data-erasures",
+        lambda w: "/v1/admin/personal-data-erasures",
+        # nobody by that identifier: the permission is what is tested (erasure has its own tests)
+        body=lambda w: {"learner": "urn:example:matrix:no-such-learner"},
+    ),
     Case("GET", "/v1/whoami", lambda w: "/v1/whoami"),
 ]
 
