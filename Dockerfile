@@ -41,8 +41,8 @@ COPY migrations ./migrations
 COPY frameworks ./frameworks
 COPY mappings ./mappings
 COPY scripts ./scripts
-RUN /opt/venv/bin/pip install --no-deps --no-build-isolation -e . \
-    && /opt/build/bin/pip install --no-deps --no-build-isolation -e .
+RUN /opt/venv/bin/pip install --no-deps -e . \
+    && /opt/build/bin/pip install --no-deps -e .
 
 # Model artefacts, built with torch here so the runtime never needs it: the English model as
 # ONNX int8 (var/models), the ESCO label vectors (var/vectors; 1-4 minutes).
