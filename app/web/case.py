@@ -286,6 +286,7 @@ def _credential_page(
         else []
     )
     frameworks = [(f.id, f"{f.id} — {f.title}") for f in registry.frameworks()]
+    earlier, _ = transfer.recognition.list(db, limit=20, offset=0, credential_id=stored.id)
     return render(
         request,
         "case/credential.html",
@@ -309,6 +310,7 @@ def _credential_page(
             },
             "problem": problem,
             "again": again,
+            "earlier": earlier,
             "view": view,
         },
         status_code=problem.status if problem else 200,

@@ -159,6 +159,7 @@ def test_pages_need_a_session_and_the_role_of_the_api_operation(site: Site, reco
     read = reader.get(f"/cases/credentials/{credential.group(1)}")
     assert read.status_code == 200 and "Annex I completeness" in read.text
     assert "/recommend" not in read.text
+    assert f'href="/cases/{record_id}"' in read.text  # the recommendations made for it
     assert "personal data; this reading is logged" not in read.text
 
 
