@@ -14,14 +14,14 @@ from types import ModuleType
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from app.web import case, catalogue, compare, errors, shell, signin
+from app.web import case, catalogue, compare, errors, pathways, shell, signin, transfer
 from app.web.sessions import SessionStore
 from app.web.templating import STATIC_URL
 
 STATIC_DIR = __file__.rsplit("/", 1)[0] + "/static"
 
 #: Page modules, each with a ``router``; their order is the order routes are matched in.
-PAGE_MODULES: tuple[ModuleType, ...] = (shell, signin, compare, catalogue, case)
+PAGE_MODULES: tuple[ModuleType, ...] = (shell, signin, compare, catalogue, case, transfer, pathways)
 
 
 def install(app: FastAPI) -> None:
