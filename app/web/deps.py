@@ -6,6 +6,7 @@
 * :func:`like_api` — ``Depends(like_api("GET", "/v1/compare"))``: the page needs exactly what
   the API operation it stands for needs in the access table (``app/api/access.py``); a role
   without it gets a 403 page. :func:`permitted` takes a permission directly.
+  It also charges the organisation's read or write bucket of the API's rate limiter (429 page).
 * :data:`WebDbDep` — a database session bound to the officer's organisation, made by the API's
   own ``get_session`` (commit before the response, roll back on error).
 * :data:`RegistryDep`, :data:`TransferDep` — the services the lifespan built, as for the API.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from app.adapters.db.identity_repository import IdentityRepository
 from app.api import deps as api_deps
 from app.api.access import RULES
+from app.api.rate_limit import RateLimiter
 from app.core.identity import AuthorisationError, Permission, Principal, require
 from app.web.errors import PageError, SignInRequired
 from app.web.sessions import COOKIE_NAME, SessionStore, WebSession
@@ -94,6 +96,21 @@ async def get_officer(request: Request) -> Officer:
                 "Go back, reload the page and send it again."
             ),
         )
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        # the same per-organisation buckets as the API's operations (app/api/rate_limit.py)
+        kind: Literal["write", "read"] = "write" if request.method in UNSAFE_METHODS else "read"
+        wait = limiter.charge(kind, f"org:{session.principal.organisation}")
+        if wait is not None:
+            tr = translator(request)
+            raise PageError(
+                429,
+                tr("Too many requests"),
+                tr(
+                    "Your organisation has sent too many requests; try again in %(s)s seconds.",
+                    s=max(1, round(wait)),
+                ),
+            )
     officer = Officer(
         principal=session.principal,
         organisation_name=session.organisation_name,
