@@ -26,6 +26,7 @@ No page changes what a record holds: a review is appended, as through the API.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -84,6 +85,7 @@ FORMATS = ("auto", "elm", "ob3", "plain", "csv")
 MAX_TEXT = 5000  # as the API's review fields
 MAX_CONDITIONS = 50
 LIST_LIMIT = 50
+_RECORD_ID = re.compile(r"[A-Za-z0-9-]{1,64}")  # record ids are UUIDs; nothing else is redirected
 
 
 def _credentials(registry: RegistryDep, settings: SettingsDep) -> CredentialService:
@@ -143,7 +145,7 @@ def cases(
 @router.get("/cases/verify")
 def verify_by_id(request: Request, officer: Verifier, record: str = "") -> Response:
     record = record.strip()
-    if not record or len(record) > 64 or "\x00" in record:
+    if not _RECORD_ID.fullmatch(record):
         tr = translator(request)
         problem = Problem(
             422,

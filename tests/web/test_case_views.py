@@ -276,6 +276,7 @@ def test_the_export_and_the_verification_are_the_api_s(site: Site, record_id: st
     assert f'id="checked-links">{checked["checked_links"]}<' in verify.text
     assert checked["valid"] is True and "The record and its reviews are as they were" in verify.text
     assert reader.get("/cases/verify?record=").status_code == 422
+    assert reader.get("/cases/verify?record=../../sign-out").status_code == 422
     assert reader.get("/cases/verify?record=" + "0" * 36).status_code == 404
 
 
@@ -289,6 +290,10 @@ def test_upload_problems_are_shown_at_the_field(site: Site) -> None:
     assert broken.status_code == 422
     assert "not valid JSON" in broken.text
     assert "{not json" in broken.text  # the pasted text is kept for correction
+    nul = evaluator.post(
+        "/cases/new", data={"csrf_token": token, "document": '{"title": "a\\u0000b"}'}
+    )
+    assert nul.status_code == 422 and "NUL characters are not allowed" in nul.text
     rows = evaluator.post(
         "/cases/new",
         data={"csrf_token": token, "format": "auto"},
