@@ -30,3 +30,37 @@ def test_pages_charge_the_organisations_read_bucket(
     assert site.signed_in("other").get("/frameworks").status_code == 200
     for opened in site.clients.values():
         opened.close()
+
+
+def test_revoking_the_key_ends_its_sessions(
+    web: WebServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from app.core.identity import Role
+    from app.services import identity
+    from app.web import sessions
+
+    with web.app.state.sessionmaker() as db:
+        issued = identity.create_key(
+            db, "default", name="Short-lived", roles=frozenset({Role.READER})
+        )
+        db.commit()
+    site = Site(
+        "sqlite",
+        web.url,
+        web.app,
+        {"temp": issued.secret},
+        "",
+        lambda: httpx.Client(base_url=web.url),
+    )
+    client = site.signed_in("temp")
+    assert client.get("/frameworks").status_code == 200
+    with web.app.state.sessionmaker() as db:
+        identity.revoke_key(db, "default", issued.info.prefix)
+        db.commit()
+    monkeypatch.setattr(sessions, "RECHECK_AFTER", dt.timedelta(0))
+    answer = client.get("/frameworks", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=/frameworks"
+    client.close()
