@@ -65,6 +65,11 @@ MAX_OUTCOME_CHARS = 5000
 ENGLISH = frozenset({"en", "en-gb", "en-us", "eng"})
 # Below this many rows an fp32 scan is already cheap (test taxonomies, small catalogues).
 _INT8_MIN_ROWS = 4096
+# Rows the int8 pass pre-selects per statement for the exact re-rank: twice the policy's
+# retrieval_rows (150), the least the index accepts before scanning exhaustively. Exact either
+# way (the bound proves the top k, else that statement is scanned); 400 -> 300 cut a 10-statement
+# search from 3.83 to 3.23 ms of CPU with 0 fallbacks on 2,400 benchmark sentences.
+_INT8_CANDIDATES = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +177,7 @@ def _exact_index(matrix: Any) -> VectorIndex:
     from app.adapters.index.int8_index import Int8PreselectIndex, int8_available
 
     if int8_available() and matrix.shape[0] >= _INT8_MIN_ROWS:
-        return Int8PreselectIndex(matrix)
+        return Int8PreselectIndex(matrix, candidates=_INT8_CANDIDATES)
     return NumpyIndex(matrix)
 
 
