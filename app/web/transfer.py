@@ -107,6 +107,7 @@ def _form(
             "jobs": jobs_service(request.app).list(db, kind=KIND, limit=RECENT_JOBS),
             "can_submit": officer.principal.can(Permission.TRANSFER_RUN),
             "columns": CSV_COLUMNS,
+            "credit_systems": sorted(service.credit_systems.systems),
             "chosen": chosen,
             "problem": problem,
             "issues": list(issues),
