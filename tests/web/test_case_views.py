@@ -1,81 +1,27 @@
 """The case pages without a browser: roles, the four-eyes rule, stale reviews, organisations,
-CSRF, located upload errors, and the export equal to the API's (SQLite and PostgreSQL)."""
+CSRF, located upload errors, and the export equal to the API's (SQLite and PostgreSQL, on the
+``web_site`` fixture of tests/web/conftest.py: the running test server on SQLite)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.settings import PROJECT_ROOT, RecordSettings
+from app.settings import PROJECT_ROOT
 from app.web import case_view as view
-from tests.conftest import _backend_url, make_settings
+from tests.web.conftest import Site
 
 ELM_SIGNED = PROJECT_ROOT / "tests/data/credentials_interop/edc/elm_Sample-MC-Annex1-signed.jsonld"
 ELM_UNSIGNED = PROJECT_ROOT / "tests/data/credentials/elm/Sample-MC-Annex1-unsigned.jsonld"
 BULK_CSV = PROJECT_ROOT / "tests/data/credentials/plain/bulk.csv"
-ROLES = ("admin", "evaluator", "reviewer", "reader")
+Client = Any  # an httpx.Client (SQLite: the running server) or a Client (PostgreSQL)
 
 
-@dataclass
-class Site:
-    app: Any
-    keys: dict[str, str]
-    other_key: str
-    clients: dict[str, TestClient]
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Site]:
-    from app.api.main import create_app
-    from app.core.identity import Role
-    from app.services import identity
-
-    tmp = tmp_path_factory.mktemp("web-case")
-    settings = make_settings(
-        _backend_url(request.param, tmp_path_factory, "webcase"),
-        records=RecordSettings(
-            signing_key=tmp / "records-ed25519.pem", checkpoints_file=tmp / "records.jsonl"
-        ),
-    )
-    app = create_app(settings)
-    with TestClient(app):
-        keys = {}
-        with app.state.sessionmaker() as session:
-            for role in ROLES:
-                keys[role] = identity.create_key(
-                    session, "default", name=f"{role} person", roles=frozenset({Role(role)})
-                ).secret
-            other = identity.bootstrap(session, "other-centre", name="Other", key_name="Otto")
-            assert other is not None
-            session.commit()
-        yield Site(app, keys, other.secret, {})
-
-
-def signed_in(site: Site, who: str) -> TestClient:
-    """A browser-like client signed in through the sign-in form (cookie session)."""
-    if who not in site.clients:
-        client = TestClient(site.app, raise_server_exceptions=True)
-        form = client.get("/sign-in")
-        token = _csrf(form.text)
-        key = site.other_key if who == "other" else site.keys[who]
-        answer = client.post(
-            "/sign-in",
-            data={"csrf_token": token, "api_key": key, "next": "/"},
-            follow_redirects=False,
-        )
-        assert answer.status_code == 303, answer.text
-        site.clients[who] = client
-    return site.clients[who]
+def signed_in(site: Site, who: str | None) -> Client:
+    return site.signed_in(who)
 
 
 def _csrf(html: str) -> str:
@@ -84,11 +30,11 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-def token_of(client: TestClient) -> str:
+def token_of(client: Client) -> str:
     return _csrf(client.get("/").text)
 
 
-def upload(client: TestClient, path: Path, **data: str) -> str:
+def upload(client: Client, path: Path, **data: str) -> str:
     """Read and store a credential through the page; its id (the same for the same document)."""
     answer = client.post(
         "/cases/new",
@@ -101,7 +47,7 @@ def upload(client: TestClient, path: Path, **data: str) -> str:
     return location.split("?")[0].rsplit("/", 1)[1]
 
 
-def recommend(client: TestClient, credential_id: str, **data: str) -> str:
+def recommend(client: Client, credential_id: str, **data: str) -> str:
     answer = client.post(
         f"/cases/credentials/{credential_id}/recommend",
         data={"csrf_token": token_of(client), "target": "UK-RQF", "purpose": "employment", **data},
@@ -112,18 +58,27 @@ def recommend(client: TestClient, credential_id: str, **data: str) -> str:
     return location.rsplit("/", 1)[1]
 
 
-def reviews_of(site: Site, record_id: str) -> list[dict[str, Any]]:
+def record_of(site: Site, record_id: str) -> dict[str, Any]:
+    """The record as the recognition service holds it (not through the pages)."""
     from app.adapters.db.tenancy import bind_organisation
 
     with site.app.state.sessionmaker() as session:
         bind_organisation(session, "default")
-        reviews: list[dict[str, Any]] = site.app.state.transfer.recognition.get(session, record_id)[
-            "reviews"
-        ]
-        return reviews
+        record: dict[str, Any] = site.app.state.transfer.recognition.get(session, record_id)
+        return record
 
 
-@pytest.fixture(scope="module")
+def reviews_of(site: Site, record_id: str) -> list[dict[str, Any]]:
+    reviews: list[dict[str, Any]] = record_of(site, record_id)["reviews"]
+    return reviews
+
+
+@pytest.fixture
+def site(web_site: Site) -> Site:
+    return web_site
+
+
+@pytest.fixture
 def record_id(site: Site) -> str:
     """A recommendation asked for by the evaluator, on the official unsigned ELM sample."""
     evaluator = signed_in(site, "evaluator")
@@ -131,7 +86,7 @@ def record_id(site: Site) -> str:
 
 
 def test_pages_need_a_session_and_the_role_of_the_api_operation(site: Site, record_id: str) -> None:
-    anonymous = TestClient(site.app)
+    anonymous = signed_in(site, None)
     answer = anonymous.get(f"/cases/{record_id}", follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/sign-in?next=/cases/{record_id}"
@@ -154,9 +109,8 @@ def test_pages_need_a_session_and_the_role_of_the_api_operation(site: Site, reco
     # not reviewed yet: the letter is a draft and says so
     assert 'id="draft"' in reader.get(f"/cases/{record_id}/letter").text
     # a reader reads the credential but is offered no recommendation, nor the learner's name
-    credential = re.search(r'href="/cases/credentials/([0-9a-f-]{36})"', listing.text)
-    assert credential is not None
-    read = reader.get(f"/cases/credentials/{credential.group(1)}")
+    credential = record_of(site, record_id)["credential"]["id"]
+    read = reader.get(f"/cases/credentials/{credential}")
     assert read.status_code == 200 and "Annex I completeness" in read.text
     assert "/recommend" not in read.text
     assert f'href="/cases/{record_id}"' in read.text  # the recommendations made for it
@@ -268,16 +222,18 @@ def test_the_export_and_the_verification_are_the_api_s(site: Site, record_id: st
     assert page.headers["content-disposition"] == (
         f'attachment; filename="recognition-{record_id}.json"'
     )
-    api = TestClient(site.app, headers={"X-API-Key": site.keys["reader"]})
-    assert page.json() == api.get(f"/v1/recognitions/{record_id}/export").json()
-    checked = api.get(f"/v1/recognitions/{record_id}/verify").json()
-    verify = reader.get(f"/cases/verify?record={record_id}")
+    api = site.make_client()
+    key = {"X-API-Key": site.keys["reader"]}
+    assert page.json() == api.get(f"/v1/recognitions/{record_id}/export", headers=key).json()
+    checked = api.get(f"/v1/recognitions/{record_id}/verify", headers=key).json()
+    verify = reader.get(f"/cases/verify?record={record_id}", follow_redirects=True)
     assert verify.status_code == 200
     assert f'id="checked-links">{checked["checked_links"]}<' in verify.text
     assert checked["valid"] is True and "The record and its reviews are as they were" in verify.text
     assert reader.get("/cases/verify?record=").status_code == 422
     assert reader.get("/cases/verify?record=../../sign-out").status_code == 422
-    assert reader.get("/cases/verify?record=" + "0" * 36).status_code == 404
+    unknown = reader.get("/cases/verify?record=" + "0" * 36, follow_redirects=True)
+    assert unknown.status_code == 404
 
 
 def test_upload_problems_are_shown_at_the_field(site: Site) -> None:
