@@ -20,7 +20,6 @@ to it, and a job of another organisation is "not found", as through the API):
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
@@ -96,7 +95,6 @@ def _form(
     service: ArticulationService,
     *,
     problem: Problem | None = None,
-    issues: Sequence[str] = (),
     chosen: str = "",
 ) -> Response:
     return render(
@@ -110,7 +108,6 @@ def _form(
             "credit_systems": sorted(service.credit_systems.systems),
             "chosen": chosen,
             "problem": problem,
-            "issues": list(issues),
         },
         status_code=problem.status if problem else 200,
     )
