@@ -92,3 +92,34 @@ def test_sign_in_goes_back_only_to_local_pages(web: WebServer, anonymous_page: A
     page.get_by_label("API key").fill(web.keys["reader"])
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{web.url}/")
+
+
+def test_pages_run_under_their_own_content_security_policy(web: WebServer, browser: Any) -> None:
+    """The other tests bypass the CSP to inject axe-core; here it is enforced: no page loads
+    an inline script or style the policy refuses, and htmx still works."""
+    from tests.web.browser import sign_in
+
+    context = browser.new_context()  # CSP enforced
+    refused: list[str] = []
+    try:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        sign_in(page, web.url, web.keys["reader"])
+        for path in [
+            "/",
+            "/compare?from_fw=IE-NFQ&level=8&to_fw=EQF",
+            "/compare/matrix?fw=IE-NFQ&fw=DE-DQR",
+            "/frameworks/IE-NFQ",
+            "/catalogue",
+        ]:
+            page.goto(web.url + path)
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+        page.goto(f"{web.url}/compare")
+        page.get_by_label("Framework", exact=True).select_option("DE-DQR")
+        expect(page.get_by_label("Level", exact=True).locator("option")).to_have_count(9)
+    finally:
+        context.close()
+    assert refused == []
