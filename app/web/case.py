@@ -302,7 +302,9 @@ def _credential_page(
             "can_recommend": can_recommend,
             "frameworks": frameworks,
             "programmes": programmes,
-            "purposes": [(p.value, view.purpose_label(p.value)) for p in Purpose],
+            "purposes": [
+                (p.value, translator(request)(view.purpose_label(p.value))) for p in Purpose
+            ],
             "chosen": chosen
             or {
                 "target": "",
@@ -456,7 +458,9 @@ def _record_page(
             "problem": problem,
             "form": form
             or {"action": "confirm", "outcome": "", "reason": "", "conditions": "", "note": ""},
-            "outcomes": [(o.value, view.outcome_label(o.value)) for o in Outcome],
+            "outcomes": [
+                (o.value, translator(request)(view.outcome_label(o.value))) for o in Outcome
+            ],
             "view": view,
         },
         status_code=status,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.recognition import Element, Outcome, Purpose
+from app.web.i18n import N_
 
 #: The five elements of the Lisbon Recognition Convention's assessment, in reading order.
 ELEMENT_ORDER: tuple[Element, ...] = (
@@ -23,36 +24,36 @@ ELEMENT_ORDER: tuple[Element, ...] = (
 )
 
 ELEMENT_LABELS: dict[str, str] = {
-    Element.LEVEL.value: "Level",
-    Element.WORKLOAD.value: "Workload",
-    Element.QUALITY.value: "Quality assurance",
-    Element.PROFILE.value: "Profile",
-    Element.LEARNING_OUTCOMES.value: "Learning outcomes",
+    Element.LEVEL.value: N_("Level"),
+    Element.WORKLOAD.value: N_("Workload"),
+    Element.QUALITY.value: N_("Quality assurance"),
+    Element.PROFILE.value: N_("Profile"),
+    Element.LEARNING_OUTCOMES.value: N_("Learning outcomes"),
 }
 
 OUTCOME_LABELS: dict[str, str] = {
-    Outcome.FULL.value: "Full recognition",
-    Outcome.PARTIAL.value: "Partial recognition",
-    Outcome.CONDITIONAL.value: "Conditional recognition",
-    Outcome.ALTERNATIVE.value: "Alternative recognition",
-    Outcome.REFUSAL.value: "Refusal (substantial difference)",
-    Outcome.INSUFFICIENT_INFORMATION.value: "Insufficient information",
+    Outcome.FULL.value: N_("Full recognition"),
+    Outcome.PARTIAL.value: N_("Partial recognition"),
+    Outcome.CONDITIONAL.value: N_("Conditional recognition"),
+    Outcome.ALTERNATIVE.value: N_("Alternative recognition"),
+    Outcome.REFUSAL.value: N_("Refusal (substantial difference)"),
+    Outcome.INSUFFICIENT_INFORMATION.value: N_("Insufficient information"),
 }
 
 PURPOSE_LABELS: dict[str, str] = {
-    Purpose.CREDIT_TRANSFER.value: "Credit transfer",
-    Purpose.ADMISSION.value: "Admission",
-    Purpose.FURTHER_STUDY.value: "Further study",
-    Purpose.EMPLOYMENT.value: "Employment",
+    Purpose.CREDIT_TRANSFER.value: N_("Credit transfer"),
+    Purpose.ADMISSION.value: N_("Admission"),
+    Purpose.FURTHER_STUDY.value: N_("Further study"),
+    Purpose.EMPLOYMENT.value: N_("Employment"),
 }
 
 TRUST_LABELS: dict[str, str] = {
-    "established": "signer trusted (chain to a configured trust anchor)",
-    "not_established": "signer trust not established",
-    "expired_at_signing": "a certificate had expired when it signed",
-    "not_yet_valid_at_signing": "a certificate was not yet valid when it signed",
-    "not_checked": "signature not checked",
-    "not_applicable": "nothing is signed",
+    "established": N_("signer trusted (chain to a configured trust anchor)"),
+    "not_established": N_("signer trust not established"),
+    "expired_at_signing": N_("a certificate had expired when it signed"),
+    "not_yet_valid_at_signing": N_("a certificate was not yet valid when it signed"),
+    "not_checked": N_("signature not checked"),
+    "not_applicable": N_("nothing is signed"),
 }
 
 
@@ -76,13 +77,13 @@ def seal(credential: dict[str, Any]) -> Seal:
     v = proof.get("verification") or {}
     trust = str(v.get("trust") or "not_applicable")
     if not proof.get("signed"):
-        status, label = "unsigned", "not signed"
+        status, label = "unsigned", N_("not signed")
     elif v.get("valid") is True:
-        status, label = "valid", "valid"
+        status, label = "valid", N_("valid")
     elif v.get("valid") is False:
-        status, label = "invalid", "invalid"
+        status, label = "invalid", N_("invalid")
     else:
-        status, label = "not_checked", "not checked"
+        status, label = "not_checked", N_("not checked")
     return Seal(
         status=status,
         label=label,
@@ -122,11 +123,11 @@ def elements(record: dict[str, Any]) -> list[ElementView]:
             continue
         substantial = f.get("substantial")
         verdict = (
-            "cannot be assessed"
+            N_("cannot be assessed")
             if substantial is None
-            else "substantial difference"
+            else N_("substantial difference")
             if substantial
-            else "no substantial difference"
+            else N_("no substantial difference")
         )
         out.append(
             ElementView(
