@@ -8,6 +8,8 @@ organisation. Each page needs what its API operation needs (``like_api``).
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -89,13 +91,34 @@ def import_form(request: Request, officer: Importer) -> Response:
     return render(request, "catalogue/import.html", {"issues": [], "results": [], "pasted": ""})
 
 
-def _issue_row(issue: Issue) -> dict[str, str]:
+def _issue_row(issue: Issue, document: Any = None) -> dict[str, str]:
     return {
         "where": issue.where or "/",
+        "within": _within(document, issue.where) if document is not None else "",
         "severity": issue.severity.value,
         "code": issue.code,
         "message": issue.message,
     }
+
+
+def _within(document: Any, pointer: str) -> str:
+    """The programme or module a JSON pointer falls in, as "code — title", for people who do
+    not read pointers; empty when the pointer does not lead through one."""
+    if not pointer.startswith("/"):
+        return ""
+    node, found = document, ""
+    for part in pointer[1:].split("/"):
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            break
+        if isinstance(node, dict) and isinstance(node.get("title"), str):
+            code = node.get("code")
+            found = f"{code} — {node['title']}" if isinstance(code, str) else node["title"]
+    return found
 
 
 def _looks_like_csv(filename: str, content_type: str, data: bytes) -> bool:
@@ -141,7 +164,11 @@ async def import_catalogue(
         imported = service.read_csv(data) if is_csv else service.read_json(data)
         results: list[StoreResult] = service.store(db, imported)
     except CatalogueInputError as exc:
-        issues = [_issue_row(i) for i in exc.errors]
+        document = None
+        if not is_csv:
+            with contextlib.suppress(ValueError):
+                document = json.loads(data)
+        issues = [_issue_row(i, document) for i in exc.errors]
         context["issues"] = issues
         context["problem"] = Problem(
             422,

@@ -75,6 +75,11 @@ def test_a_broken_file_shows_each_problem_where_it_is(
     issues = page.locator("table.issues tbody")
     expect(issues).to_contain_text("/modules/1/credits/value")
     expect(issues).to_contain_text("/institution/name")
+    # the module the pointer leads to is named, for people who do not read pointers
+    module = document["modules"][1]
+    expect(issues.locator("tr", has_text="/modules/1/credits/value")).to_contain_text(
+        f"in {module['code']} — {module['title']}"
+    )
     check_page(page, "catalogue-import-errors", docs=True)
 
 
