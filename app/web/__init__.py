@@ -9,6 +9,7 @@ with per-request credentials, and stay out of the OpenAPI document. Each page mo
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import ModuleType
 
 from fastapi import FastAPI
@@ -18,7 +19,7 @@ from app.web import case, catalogue, compare, errors, pathways, shell, signin, t
 from app.web.sessions import SessionStore
 from app.web.templating import STATIC_URL
 
-STATIC_DIR = __file__.rsplit("/", 1)[0] + "/static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 #: Page modules, each with a ``router``; their order is the order routes are matched in.
 PAGE_MODULES: tuple[ModuleType, ...] = (shell, signin, compare, catalogue, case, transfer, pathways)
