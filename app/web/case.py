@@ -29,7 +29,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -125,15 +125,20 @@ def cases(
     db: WebDbDep,
     recognition: Recognition,
     credentials: Credentials,
+    records_from: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    credentials_from: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
-    records, total = recognition.list(db, limit=LIST_LIMIT, offset=0)
-    stored, stored_total = credentials.page(db, limit=LIST_LIMIT, offset=0)
+    records, total = recognition.list(db, limit=LIST_LIMIT, offset=records_from)
+    stored, stored_total = credentials.page(db, limit=LIST_LIMIT, offset=credentials_from)
     return render(
         request,
         "case/index.html",
         {
             "records": records,
             "records_total": total,
+            "records_from": records_from,
+            "credentials_from": credentials_from,
+            "limit": LIST_LIMIT,
             "credentials": stored,
             "credentials_total": stored_total,
             "can_import": officer.principal.can(Permission.CREDENTIAL_WRITE),

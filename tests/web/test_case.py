@@ -46,7 +46,9 @@ def test_a_case_from_the_sealed_elm_sample_to_a_verified_reviewed_decision(
     # --- the evaluator reads the credential -------------------------------------------------
     page = page_for("evaluator")
     page.goto(f"{web.url}/cases")
+    check_page(page, "case-list")
     page.get_by_role("link", name="Start a case: read a credential").click()
+    check_page(page, "case-new")
     expect(page.get_by_role("heading", level=1)).to_have_text("Read a credential")
     page.get_by_label("File").set_input_files(str(ELM_SIGNED))
     page.get_by_role("button", name="Read the credential").click()

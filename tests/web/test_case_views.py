@@ -277,6 +277,51 @@ def test_recommend_problems_name_the_field(site: Site) -> None:
         assert f'href="#field-{field}"' in answer.text, data
 
 
+def test_the_lists_page_through_older_records(site: Site) -> None:
+    from app.web.templating import environment
+
+    row = {
+        "id": "r",
+        "credential_title": "T",
+        "purpose": "admission",
+        "target_framework": "EQF",
+        "current_outcome": "full",
+        "status": "reviewed",
+        "created_at": "2026-12-03",
+    }
+    context: dict[str, Any] = {
+        "request": None,
+        "officer": None,
+        "principal": None,
+        "csrf_token": "",
+        "nav": [],
+        "current_path": "/cases",
+        "lang": "en",
+        "htmx": False,
+        "problem": None,
+        "records": [row],
+        "records_total": 120,
+        "records_from": 50,
+        "credentials": [],
+        "credentials_total": 0,
+        "credentials_from": 0,
+        "limit": 50,
+        "can_import": False,
+        "view": view,
+    }
+    html = environment("en").get_template("case/index.html").render(context)
+    assert "51–100 of 120" in html
+    assert 'href="/cases?records_from=0">Newer' in html
+    assert 'href="/cases?records_from=100">Older' in html
+    first = (
+        environment("en")
+        .get_template("case/index.html")
+        .render({**context, "records_from": 0, "records_total": 3})
+    )
+    assert 'class="pager"' not in first  # one page: no pager
+    assert signed_in(site, "reader").get("/cases?records_from=-1").status_code == 422
+
+
 # --- the view helpers ---------------------------------------------------------------------------
 
 
