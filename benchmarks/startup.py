@@ -46,7 +46,7 @@ OUTCOME = json.dumps({"outcomes": ["write SQL queries to retrieve data"], "top_k
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def server_env(tmp: str) -> dict[str, str]:
+def server_env(tmp: str, root: Path = ROOT) -> dict[str, str]:
     """The serving configuration of benchmarks/matching.py (public outcome endpoints)."""
     return dict(
         os.environ,
@@ -55,7 +55,7 @@ def server_env(tmp: str) -> dict[str, str]:
         PASSERELLE_DATABASE_URL=f"sqlite:///{tmp}/startup.db",
         PASSERELLE_AUTH__PUBLIC='["meta", "frameworks", "comparison", "credits", "outcomes"]',
         PASSERELLE_RATE_LIMITS__ENABLED="false",
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=str(root),
     )
 
 
@@ -93,7 +93,9 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def uvicorn_run(env: dict[str, str], deadline_s: float = 180) -> dict[str, float] | None:
+def uvicorn_run(
+    env: dict[str, str], root: Path = ROOT, deadline_s: float = 180
+) -> dict[str, float] | None:
     port = _free_port()
     started = time.perf_counter()
     server = subprocess.Popen(
@@ -101,7 +103,7 @@ def uvicorn_run(env: dict[str, str], deadline_s: float = 180) -> dict[str, float
             *(sys.executable, "-m", "uvicorn", "app.api.main:app", "--host", "127.0.0.1"),
             *("--port", str(port), "--workers", "1", "--log-level", "warning"),
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -218,10 +220,11 @@ def _print_profile(profiler: Any, title: str, rows: int) -> None:
     print(f"--- profile: {title}\n{out.getvalue()}", file=sys.stderr)
 
 
-def breakdown(env: dict[str, str], profile: bool) -> dict[str, Any] | None:
+def breakdown(env: dict[str, str], profile: bool, root: Path = ROOT) -> dict[str, Any] | None:
     started = time.perf_counter()
-    cmd = [sys.executable, __file__, "--child"] + (["--profile"] if profile else [])
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    script = root / "benchmarks" / "startup.py"
+    cmd = [sys.executable, str(script), "--child"] + (["--profile"] if profile else [])
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     total = time.perf_counter() - started
     if proc.returncode != 0 or not proc.stdout.strip():
         print(proc.stderr[-3000:])
@@ -238,6 +241,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--skip-uvicorn", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout to measure in alternating runs (e.g. `git archive <commit>` "
+        "unpacked, with var/ linked to this one's caches and this script copied in)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -245,46 +254,66 @@ def main() -> None:
         return
     describe_machine()
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    tmp = tempfile.mkdtemp(prefix="passerelle-startup-")
-    env = server_env(tmp)
-    t = time.perf_counter()
-    first = breakdown(env, False)  # fresh database: migrations, release and ESCO stored
-    if first is None:
-        print("start-up failed")
-        return
-    print(f"first launch on a fresh database (untimed below): {time.perf_counter() - t:.1f} s")
+    trees = {"this tree": ROOT}
+    if args.baseline is not None:
+        trees = {"baseline": args.baseline.resolve(), "this tree": ROOT}
+        print(f"baseline: {trees['baseline']}; this tree: {ROOT} (runs alternate)")
+    envs = {
+        name: server_env(tempfile.mkdtemp(prefix="passerelle-startup-"), root)
+        for name, root in trees.items()
+    }
+    for name, root in trees.items():
+        t = time.perf_counter()
+        if breakdown(envs[name], False, root) is None:  # fresh database: migrate, store data
+            print(f"{name}: start-up failed")
+            return
+        print(
+            f"{name}: first launch on a fresh database (untimed below): "
+            f"{time.perf_counter() - t:.1f} s"
+        )
 
     if not args.skip_uvicorn:
         print(f"\n1. uvicorn restart, database and caches in place ({args.runs} runs, median)")
-        runs = [r for r in (uvicorn_run(env) for _ in range(args.runs)) if r is not None]
-        if runs:
+        served: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+        for _ in range(args.runs):
+            for name, root in trees.items():
+                result = uvicorn_run(envs[name], root)
+                if result is not None:
+                    served[name].append(result)
+        for name, runs in served.items():
+            if not runs:
+                continue
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            print(f"  engine ready (/healthz 200)      {med['ready']:6.2f} s")
-            verdict = "met" if med["answer"] < TARGET_S else "MISSED"
+            answer = "met" if med["answer"] < TARGET_S else "MISSED"
+            rss = "met" if med["rss"] < TARGET_RSS_MB else "MISSED"
             print(
-                f"  first answer (POST skills 200)   {med['answer']:6.2f} s   "
-                f"target < {TARGET_S:g} s: {verdict}"
-            )
-            print(f"  server CPU time at first answer  {med['cpu']:6.2f} s (user + system)")
-            verdict = "met" if med["rss"] < TARGET_RSS_MB else "MISSED"
-            print(
-                f"  server peak RSS (VmHWM)          {med['rss']:6.0f} MB  "
-                f"target < {TARGET_RSS_MB:g} MB: {verdict}"
+                f"  {name:10} engine ready {med['ready']:5.2f} s, first answer "
+                f"{med['answer']:5.2f} s (target < {TARGET_S:g} s: {answer}), server CPU at first "
+                f"answer {med['cpu']:5.2f} s, peak RSS {med['rss']:4.0f} MB "
+                f"(target < {TARGET_RSS_MB:g} MB: {rss})"
             )
 
-    print(f"\n2. In-process breakdown ({args.runs} fresh processes, median wall / CPU)")
-    results = [r for r in (breakdown(env, False) for _ in range(args.runs)) if r is not None]
-    if results:
-        names = [p[0] for p in results[0]["phases"]]
-        for i, name in enumerate(names):
-            wall = statistics.median(r["phases"][i][1] for r in results)
-            cpu = statistics.median(r["phases"][i][2] for r in results)
-            print(f"  {name:62} {wall:6.2f} s  cpu {cpu:6.2f} s")
-        proc = statistics.median(r["process"] for r in results)
-        print(f"  {'whole child process (interpreter start to exit)':62} {proc:6.2f} s")
-        print(f"  peak RSS {statistics.median(r['rss'] for r in results):.0f} MB")
+    print(f"\n2. In-process breakdown ({args.runs} fresh processes each, median wall / CPU)")
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    for _ in range(args.runs):
+        for name, root in trees.items():
+            r = breakdown(envs[name], False, root)
+            if r is not None:
+                results[name].append(r)
+    for name, rs in results.items():
+        if not rs:
+            continue
+        print(f"  {name}:")
+        names = [p[0] for p in rs[0]["phases"]]
+        for i, phase in enumerate(names):
+            wall = statistics.median(r["phases"][i][1] for r in rs)
+            cpu = statistics.median(r["phases"][i][2] for r in rs)
+            print(f"    {phase:62} {wall:6.2f} s  cpu {cpu:6.2f} s")
+        proc = statistics.median(r["process"] for r in rs)
+        print(f"    {'whole child process (interpreter start to exit)':62} {proc:6.2f} s")
+        print(f"    peak RSS {statistics.median(r['rss'] for r in rs):.0f} MB")
     if args.profile:
-        breakdown(env, True)
+        breakdown(envs["this tree"], True)
 
 
 if __name__ == "__main__":
