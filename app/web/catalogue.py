@@ -193,9 +193,21 @@ async def import_catalogue(
     return render(request, "catalogue/import.html", context, status_code=200)
 
 
+def _matches(q: str, *texts: str | None) -> bool:
+    """Whether every word of ``q`` is in one of ``texts`` (case-insensitive)."""
+    words = [w for w in q.casefold().split() if w]
+    haystack = " ".join(t for t in texts if t).casefold()
+    return bool(words) and all(w in haystack for w in words)
+
+
 @router.get("/catalogue/{programme_id}")
 def programme_page(
-    request: Request, programme_id: str, officer: Reader, registry: RegistryDep, db: WebDbDep
+    request: Request,
+    programme_id: str,
+    officer: Reader,
+    registry: RegistryDep,
+    db: WebDbDep,
+    q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     tr = translator(request)
     service = CatalogueService(registry)
@@ -211,8 +223,14 @@ def programme_page(
             "stored": stored,
             "p": programme,
             "level_label": service.level_label(programme.level),
+            "q": q,
             "modules": [
-                {"m": m, "level_label": service.level_label(m.level)} for m in programme.modules
+                {
+                    "m": m,
+                    "level_label": service.level_label(m.level),
+                    "matched": _matches(q, m.code, m.title),
+                }
+                for m in programme.modules
             ],
         },
     )

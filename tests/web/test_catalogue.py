@@ -46,7 +46,9 @@ def test_import_a_sample_then_search_and_browse_its_modules(web: WebServer, page
     )
     modules = json.loads(EDINBURGH.read_text(encoding="utf-8"))["modules"]
     expect(page.locator("table.modules tbody tr")).to_have_count(len(modules))
-    expect(page.locator("table.modules")).to_contain_text("EDUA11410")
+    matched = page.locator("table.modules tbody tr", has_text="EDUA11410")
+    expect(matched.locator(".badge.ok")).to_have_text("matches “EDUA11410”")
+    expect(page.locator("table.modules .badge.ok")).to_have_count(1)
     check_page(page, "catalogue-programme", docs=True)
 
 
