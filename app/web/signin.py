@@ -11,6 +11,7 @@ other forms the session's CSRF token (``app/web/deps.py``).
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from typing import Annotated
 
@@ -26,6 +27,7 @@ from app.web.sessions import ABSOLUTE_TIMEOUT, COOKIE_NAME, SIGN_IN_COOKIE
 from app.web.templating import render, translator
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("passerelle.web")
 
 
 def safe_next(value: str | None) -> str:
@@ -101,6 +103,7 @@ async def sign_in(
     if parse_api_key(key) is not None:
         found = await run_in_threadpool(_principal_for, request, key)
     if found is None:
+        log.info("web sign-in refused from %s", request.client.host if request.client else "?")
         problem = Problem(
             401,
             tr("Sign-in failed"),
@@ -116,6 +119,7 @@ async def sign_in(
     session = session_store(request).create(
         principal, organisation_name=organisation_name, key_prefix=prefix
     )
+    log.info("web sign-in: %s for %s", principal.id, principal.organisation)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
         COOKIE_NAME,
@@ -133,6 +137,7 @@ async def sign_in(
 @router.post("/sign-out")
 async def sign_out(request: Request, officer: OfficerDep) -> Response:
     session_store(request).drop(officer.session_id)
+    log.info("web sign-out: %s for %s", officer.principal.id, officer.organisation)
     response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
     return response
