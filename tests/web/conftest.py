@@ -278,3 +278,13 @@ def web_site(
             return TestClient(app, base_url=str(started.base_url))
 
         yield Site("postgres", str(started.base_url), app, keys, other.secret, make_test_client)
+
+
+@pytest.fixture(autouse=True)
+def _no_process_organisation(_default_organisation: None) -> None:
+    """As in tests/api: no process-wide organisation, so a page that forgot to bind the
+    officer's organisation to its database session fails here instead of acting for
+    "default" (tests/conftest.py sets one for the other test folders)."""
+    from app.adapters.db.tenancy import set_process_organisation
+
+    set_process_organisation(None)
