@@ -114,6 +114,9 @@ def test_pages_run_under_their_own_content_security_policy(web: WebServer, brows
             "/compare/matrix?fw=IE-NFQ&fw=DE-DQR",
             "/frameworks/IE-NFQ",
             "/catalogue",
+            "/cases",
+            "/transfer",
+            "/pathways",
         ]:
             page.goto(web.url + path)
             expect(page.get_by_role("heading", level=1)).to_be_visible()
