@@ -243,6 +243,16 @@ def run_workers(
             time.sleep(0.5)
         wall = time.perf_counter() - start
         cpu = [_process_cpu(p.pid) for p in procs]
+        # Jobs left at the timeout are cancelled, so the next run starts with an empty queue.
+        from app.services.jobs import JobService
+
+        with factory() as session:
+            bind_organisation(session, "default")
+            service = JobService(factory, None)
+            for job_id in job_ids:
+                if get_job(session, job_id).status in ("queued", "running"):
+                    service.cancel(session, job_id)
+            session.commit()
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.adapters.db import migrate
@@ -120,15 +121,27 @@ def test_two_worker_processes_share_one_job(tmp_path: Path, database_url: str) -
     if not database_url.startswith("postgresql"):
         pytest.skip("several worker processes: PostgreSQL (SQLite runs one in-process runner)")
     migrate.upgrade(database_url)
-    factory = make_sessionmaker(make_engine(database_url))
-    job_id = _submit(database_url, factory, n=40, chunk=2, lanes=2)
+    engine = make_engine(database_url)
+    factory = make_sessionmaker(engine)
     log = tmp_path / "computed.log"
     workers = [_worker(database_url, log, 0.05) for _ in range(2)]
     try:
+        # Both workers registered with Procrastinate before the job exists, so neither can
+        # finish it alone while the other is still starting.
+        deadline = time.monotonic() + 120
+        while True:
+            with engine.connect() as conn:
+                live = conn.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar()
+            if live == 2:
+                break
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+        job_id = _submit(database_url, factory, n=40, chunk=2, lanes=2)
         _wait_done(factory, job_id)
     finally:
         for w in workers:
             _stop(w)
+        engine.dispose()
     computed = _computed(log)
     assert {pid for pid, _ in computed} == {w.pid for w in workers}  # both did some of it
     assert sorted(seq for _, seq in computed) == list(range(40))  # each item computed once
