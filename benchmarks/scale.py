@@ -534,7 +534,7 @@ def pgvector_part(args: argparse.Namespace) -> None:
         same = all(a == e for a, e in zip(adapter, found[False], strict=False))
         print(
             f"  PgVectorIndex.search(exact=True): {per:.0f} ms per query (5 queries; same ids: "
-            f"{same}) — its LATERAL join casts the text vector again for every row scanned"
+            f"{same})"
         )
         conn.close()
 
