@@ -27,7 +27,9 @@ PAGE_MODULES: tuple[ModuleType, ...] = (shell, signin, compare, catalogue, case,
 
 def install(app: FastAPI) -> None:
     """Mount the workspace: its static files, its pages and its error pages."""
-    app.state.web_sessions = SessionStore()
+    # in the database, so that every API replica knows every session (the lifespan builds the
+    # sessionmaker after this runs: the store asks for it when a page needs it)
+    app.state.web_sessions = SessionStore(lambda: app.state.sessionmaker)
     # Before the API's /static mount, which would otherwise take /static/web/... too.
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="web-static")
     for module in PAGE_MODULES:

@@ -77,15 +77,15 @@ async def get_officer(request: Request) -> Officer:
         return officer
     store = session_store(request)
     session_id = request.cookies.get(COOKIE_NAME)
-    session = store.get(session_id) if session_id else None
+    session = await run_in_threadpool(store.get, session_id) if session_id else None
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if session is None:
         raise SignInRequired(here if request.method == "GET" else "/")
     if store.needs_check(session):
         if not await run_in_threadpool(_key_still_usable, request, session):
-            store.drop(session.id)
+            await run_in_threadpool(store.drop, session.id)
             raise SignInRequired(here if request.method == "GET" else "/")
-        store.checked(session.id)
+        await run_in_threadpool(store.checked, session.id)
     if request.method in UNSAFE_METHODS and not await _csrf_ok(request, session.csrf_token):
         tr = translator(request)
         raise PageError(

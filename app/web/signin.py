@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -116,8 +117,10 @@ async def sign_in(
         return _form(request, next_url=next_url, problem=problem, status=401)
     principal, organisation_name = found
     prefix = parse_api_key(key) if principal.kind == PrincipalKind.API_KEY else None
-    session = session_store(request).create(
-        principal, organisation_name=organisation_name, key_prefix=prefix
+    session = await run_in_threadpool(
+        partial(session_store(request).create, principal),
+        organisation_name=organisation_name,
+        key_prefix=prefix,
     )
     log.info("web sign-in: %s for %s", principal.id, principal.organisation)
     response = RedirectResponse(next_url, status_code=303)
@@ -136,7 +139,7 @@ async def sign_in(
 
 @router.post("/sign-out")
 async def sign_out(request: Request, officer: OfficerDep) -> Response:
-    session_store(request).drop(officer.session_id)
+    await run_in_threadpool(session_store(request).drop, officer.session_id)
     log.info("web sign-out: %s for %s", officer.principal.id, officer.organisation)
     response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")

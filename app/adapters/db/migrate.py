@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The head revision(s) of ``migrations/`` (sorted); update with every new migration.
-SCHEMA_HEADS: tuple[str, ...] = ("0015_procrastinate",)
+SCHEMA_HEADS: tuple[str, ...] = ("0016_web_sessions",)
 _VERSION_TABLE = "alembic_version"
 #: The key of the PostgreSQL advisory lock held while migrating ("passerel" in ASCII, as int64).
 MIGRATION_LOCK_KEY = 0x7061737365726571

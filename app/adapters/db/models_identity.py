@@ -7,6 +7,8 @@
   so the access log and decision records still name who they were.
 * ``personal_data_access``: one row per read of personal data (who, for which organisation,
   which record, when), written in the same transaction as the response.
+* ``web_session``: a signed-in workspace session (migration 0016), keyed by the SHA-256 of the
+  cookie's random id, so every API replica knows it and a copy of the table signs nobody in.
 """
 
 from __future__ import annotations
@@ -56,3 +58,24 @@ class PersonalDataAccessRow(Base):
     record_kind: Mapped[str] = mapped_column(String(40), nullable=False)
     record_id: Mapped[str] = mapped_column(String(64), nullable=False)
     action: Mapped[str] = mapped_column(String(40), nullable=False)
+
+
+class WebSessionRow(Base):
+    __tablename__ = "web_session"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie id
+    organisation_id: Mapped[str] = mapped_column(
+        String(63), ForeignKey("organisation.id"), nullable=False
+    )
+    principal_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    principal_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    roles: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    organisation_name: Mapped[str] = mapped_column(Text, nullable=False)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    key_prefix: Mapped[str | None] = mapped_column(String(8))
+    signed_in_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), index=True, nullable=False
+    )
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
