@@ -9,7 +9,6 @@ commands read the configured database for ``--organisation``, or a running servi
 
 from __future__ import annotations
 
-import logging
 import urllib.parse
 from typing import Annotated, Any
 
@@ -61,12 +60,12 @@ def register(app: typer.Typer) -> None:
         """Run batch jobs in the foreground (PostgreSQL: one of any number of workers)."""
         import socket
 
+        from app.adapters.logging_json import configure
         from app.services.jobs import InProcessRunner, ProcrastinateRunner, make_runner
         from app.services.startup import local_transfer
 
-        logging.basicConfig(
-            level=settings().log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
-        )
+        # the same log lines as `passerelle serve` (JSON by default: one shape for the fleet)
+        configure(settings().log_level, settings().log_format)
         current = settings()
         label = name or f"{socket.gethostname()}-worker"
         with local_transfer(current) as (ready, transfer):

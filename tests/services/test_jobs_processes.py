@@ -25,6 +25,7 @@ from app.adapters.db.session import make_engine, make_sessionmaker
 from app.adapters.db.tenancy import bind_organisation
 from app.services.jobs import JobService, get_job, make_runner, utcnow
 from app.settings import PROJECT_ROOT, JobSettings, Settings
+from tests.conftest import _backend_url
 from tests.services.jobs_worker_proc import KIND, TEST_JOBS, SlowDoubler
 
 ORG = "default"
@@ -117,9 +118,11 @@ def _recorded(factory: sessionmaker[Session], job_id: str) -> dict[int, Any]:
 
 
 @pytest.mark.postgres
-def test_two_worker_processes_share_one_job(tmp_path: Path, database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several worker processes: PostgreSQL (SQLite runs one in-process runner)")
+def test_two_worker_processes_share_one_job(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # several worker processes: PostgreSQL only (SQLite runs one in-process runner)
+    database_url = _backend_url("postgres", tmp_path_factory, "twoworkers")
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
     factory = make_sessionmaker(engine)
