@@ -18,6 +18,7 @@ Vectors are expected L2-normalised, so inner product is cosine similarity.
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -31,19 +32,27 @@ _QUERY_BLOCK = 256
 
 _controller_lock = threading.Lock()
 _controller: Any = None
+#: Packages that bring a BLAS of their own when first imported. They are imported lazily (at the
+#: first TF-IDF index, model load, ...), so a controller built before that would not know their
+#: BLAS and leave it multi-threaded: the controller is rebuilt when one of them appears.
+_BLAS_CARRIERS = ("scipy", "sklearn", "torch", "onnxruntime")
+_carriers_seen: tuple[bool, ...] = ()
 
 
 def _threadpool_controller() -> Any:
-    """One ``ThreadpoolController`` per process: building one inspects every loaded library."""
-    global _controller
-    if _controller is None:
+    """The process's ``ThreadpoolController`` (building one inspects every loaded library, so
+    it is built again only when a package bringing a BLAS has been imported since)."""
+    global _controller, _carriers_seen
+    seen = tuple(name in sys.modules for name in _BLAS_CARRIERS)
+    if _controller is None or seen != _carriers_seen:
         with _controller_lock:
-            if _controller is None:
+            if _controller is None or seen != _carriers_seen:
                 from threadpoolctl import (  # type: ignore[import-untyped]
                     ThreadpoolController,
                 )
 
                 _controller = ThreadpoolController()
+                _carriers_seen = seen
     return _controller
 
 

@@ -81,3 +81,32 @@ def test_blas_is_pinned_to_one_thread_inside_the_context() -> None:
     with blas_single_thread():
         blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
         assert all(p["num_threads"] == 1 for p in blas)
+
+
+def test_a_blas_loaded_after_the_first_search_is_pinned_too() -> None:
+    """scipy (TF-IDF) and torch are imported lazily, after the first search built the thread
+    pool controller: their BLAS must be limited as well (in a fresh process, so that the import
+    order is the one of a service that starts, searches, then builds a TF-IDF index)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from app.adapters.index.numpy_index import blas_single_thread\n"
+        "with blas_single_thread():\n"
+        "    pass\n"
+        "import sklearn.feature_extraction.text, scipy.linalg\n"
+        "from threadpoolctl import threadpool_info\n"
+        "with blas_single_thread():\n"
+        "    blas = [p for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "print(len(blas), all(p['num_threads'] == 1 for p in blas))\n"
+    )
+    env = {"OPENBLAS_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=str(__import__("app.settings").settings.PROJECT_ROOT),
+    ).stdout.split()
+    assert int(out[0]) >= 1 and out[1] == "True", out
