@@ -10,6 +10,7 @@ listed in the problem document's ``errors``, by JSON pointer or CSV row and colu
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -34,7 +35,8 @@ from app.api.schemas.catalogue import (
 )
 from app.api.schemas.frameworks import DataReleaseOut
 from app.core.catalogue import CatalogueInputError, Issue
-from app.services.catalogue import CatalogueService
+from app.services.catalogue import CatalogueService, StoreResult
+from app.services.registry import Registry
 
 router = APIRouter(tags=["catalogue"])
 
@@ -89,6 +91,32 @@ def _problem(exc: CatalogueInputError) -> ApiProblem:
 
 def _warnings(issues: Any) -> list[WarningOut]:
     return [WarningOut(where=i.where, code=i.code, detail=i.message) for i in issues]
+
+
+def import_result(
+    results: Sequence[StoreResult], registry: Registry, response: Response
+) -> ImportResult:
+    """The answer of a catalogue import (JSON, CSV or LOQ): 200 instead of 201 when everything
+    was stored already."""
+    created = sum(r.created for r in results)
+    if not created:
+        response.status_code = 200
+    return ImportResult(
+        items=[
+            ImportItem(
+                id=r.id,
+                created=r.created,
+                content_hash=r.content_hash,
+                title=r.title,
+                where=r.where,
+                warnings=_warnings(r.warnings),
+            )
+            for r in results
+        ],
+        created=created,
+        already_stored=len(results) - created,
+        data_release=DataReleaseOut.of(registry.release),
+    )
 
 
 def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
@@ -159,27 +187,9 @@ def create_qualifications(
     except CatalogueInputError as exc:
         raise _problem(exc) from exc
     results = service.store(session, imported)
-    created = sum(r.created for r in results)
-    if not created:
-        response.status_code = 200
     if len(results) == 1:
         response.headers["Location"] = f"/v1/qualifications/{results[0].id}"
-    return ImportResult(
-        items=[
-            ImportItem(
-                id=r.id,
-                created=r.created,
-                content_hash=r.content_hash,
-                title=r.title,
-                where=r.where,
-                warnings=_warnings(r.warnings),
-            )
-            for r in results
-        ],
-        created=created,
-        already_stored=len(results) - created,
-        data_release=DataReleaseOut.of(registry.release),
-    )
+    return import_result(results, registry, response)
 
 
 @router.get(

@@ -25,9 +25,8 @@ from app.api.problems import (
     ProblemType,
     problem_responses,
 )
-from app.api.routers.catalogue import _problem, _warnings
-from app.api.schemas.catalogue import ImportItem, ImportResult
-from app.api.schemas.frameworks import DataReleaseOut
+from app.api.routers.catalogue import _problem, import_result
+from app.api.schemas.catalogue import ImportResult
 from app.core.catalogue import CatalogueInputError
 from app.services.catalogue import CatalogueService
 from app.services.exports import FRAMEWORK_FORMATS, ExportService
@@ -289,23 +288,4 @@ def import_loq(
         imported = service.read_loq(document, language=language)
     except CatalogueInputError as exc:
         raise _problem(exc) from exc
-    results = CatalogueService(registry).store(session, imported)
-    created = sum(r.created for r in results)
-    if not created:
-        response.status_code = 200
-    return ImportResult(
-        items=[
-            ImportItem(
-                id=r.id,
-                created=r.created,
-                content_hash=r.content_hash,
-                title=r.title,
-                where=r.where,
-                warnings=_warnings(r.warnings),
-            )
-            for r in results
-        ],
-        created=created,
-        already_stored=len(results) - created,
-        data_release=DataReleaseOut.of(registry.release),
-    )
+    return import_result(CatalogueService(registry).store(session, imported), registry, response)
