@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.adapters.db.models_identity import WebSessionRow
@@ -133,10 +133,6 @@ class SessionStore:
         with self._sessions()() as db:
             db.execute(delete(WebSessionRow).where(WebSessionRow.digest == _digest(session_id)))
             db.commit()
-
-    def __len__(self) -> int:
-        with self._sessions()() as db:
-            return len(db.scalars(select(WebSessionRow.digest)).all())
 
     @staticmethod
     def _expired(session: WebSession, now: dt.datetime) -> bool:
